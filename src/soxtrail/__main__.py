@@ -1,0 +1,5 @@
+"""`python -m soxtrail`."""
+
+from soxtrail.interfaces.cli.app import run
+
+run()

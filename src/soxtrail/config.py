@@ -1,0 +1,291 @@
+"""Configuration: `soxtrail.toml`, validated on load (DESIGN §6).
+
+Unknown keys, wrong types, bad globs and bad regular expressions are errors that name the
+file, the key and the problem. Relative paths are relative to the configuration file. The
+store URL comes from `--db`, else `SOXTRAIL_DB`, else `[store] url`, else the embedded default.
+
+Control thresholds (`[controls.CM-02] min_approvals = 2`) are checked here for shape only; the
+policy layer checks names and types against the parameters each control declares in its Rego
+metadata, so that user controls get the same strictness as the built-in ones.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from soxtrail.domain.errors import ConfigError
+from soxtrail.domain.globs import GlobError, PathGlobs
+from soxtrail.domain.systems import Identities, System
+
+DEFAULT_CONFIG_NAME = "soxtrail.toml"
+DEFAULT_STORE_URL = "sqlite:///.soxtrail/soxtrail.db"
+DEFAULT_KEY_FILE = ".soxtrail/ledger.key"
+DEFAULT_TICKET_PATTERNS = ("[A-Z][A-Z0-9]+-[0-9]+", "CHG[0-9]{7}")
+_CONTROL_ID = re.compile(r"^[A-Z]{2,8}-[0-9]{2,4}$")
+_SYSTEM_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_REPO = re.compile(r"^[^/\s]+(/[^/\s]+)+$")
+
+Scalar = str | int | float | bool
+ControlValue = Scalar | list[Scalar]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreSection(_Section):
+    url: str = DEFAULT_STORE_URL
+
+    @field_validator("url")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql+psycopg://", "postgresql://")):
+            raise ValueError("expected a sqlite:///PATH or postgresql+psycopg://... URL")
+        return value
+
+
+class LedgerSection(_Section):
+    origin: str = "soxtrail.local/default"
+    key_file: str = DEFAULT_KEY_FILE
+
+    @field_validator("origin")
+    @classmethod
+    def _origin_line(cls, value: str) -> str:
+        if not value or any(c.isspace() for c in value) or "+" in value:
+            raise ValueError("the origin is one line without spaces or '+', e.g. acme.example/sox")
+        return value
+
+
+class TicketsSection(_Section):
+    patterns: tuple[str, ...] = DEFAULT_TICKET_PATTERNS
+    approved_statuses: tuple[str, ...] = ("Approved",)
+
+    @field_validator("patterns")
+    @classmethod
+    def _regexes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+        return value
+
+
+class SigningSection(_Section):
+    allowed_signers_file: str | None = None
+    gpg_public_keys: tuple[str, ...] = ()
+
+
+class PolicySection(_Section):
+    directories: tuple[str, ...] = ()
+
+
+class SystemSection(_Section):
+    name: str
+    repos: tuple[str, ...] = Field(min_length=1)
+    protected_branches: tuple[str, ...] = ("main",)
+    production_environments: tuple[str, ...] = ("production",)
+    financial_paths: tuple[str, ...] = ()
+    require_signed_commits: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _SYSTEM_NAME.match(value):
+            raise ValueError("a system name is lower-case letters, digits, '.', '_' or '-'")
+        return value
+
+    @field_validator("repos")
+    @classmethod
+    def _repos(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for repo in value:
+            if not _REPO.match(repo):
+                raise ValueError(f"{repo!r} is not owner/name as the forge spells it")
+        return value
+
+    @field_validator("financial_paths")
+    @classmethod
+    def _globs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            PathGlobs.compile(value)
+        except GlobError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
+
+class ConfigModel(_Section):
+    store: StoreSection = StoreSection()
+    ledger: LedgerSection = LedgerSection()
+    tickets: TicketsSection = TicketsSection()
+    signing: SigningSection = SigningSection()
+    policy: PolicySection = PolicySection()
+    identities: dict[str, tuple[str, ...]] = {}
+    systems: tuple[SystemSection, ...] = ()
+    controls: dict[str, dict[str, ControlValue]] = {}
+
+    @field_validator("controls")
+    @classmethod
+    def _control_ids(
+        cls, value: dict[str, dict[str, ControlValue]]
+    ) -> dict[str, dict[str, ControlValue]]:
+        for control_id in value:
+            if not _CONTROL_ID.match(control_id):
+                raise ValueError(f"{control_id!r} is not a control id such as CM-02")
+        return value
+
+    @field_validator("systems")
+    @classmethod
+    def _unique_systems(cls, value: tuple[SystemSection, ...]) -> tuple[SystemSection, ...]:
+        seen: set[str] = set()
+        for system in value:
+            if system.name in seen:
+                raise ValueError(f"system {system.name!r} is defined twice")
+            seen.add(system.name)
+        return value
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration, with paths resolved against the file's folder."""
+
+    path: Path | None
+    base_dir: Path
+    model: ConfigModel
+    store_url: str
+    systems: tuple[System, ...] = ()
+    identities: Identities = field(default_factory=Identities)
+
+    @property
+    def source_name(self) -> str:
+        """How errors name the configuration: its path, or `(defaults)`."""
+        return str(self.path) if self.path else "(defaults)"
+
+    def resolve(self, relative: str) -> Path:
+        """A configured path, relative to the configuration file's folder."""
+        path = Path(relative)
+        return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def key_file(self) -> Path:
+        return self.resolve(self.model.ledger.key_file)
+
+    @property
+    def origin(self) -> str:
+        return self.model.ledger.origin
+
+    def system(self, name: str) -> System:
+        """The system called `name`; ConfigError if there is none."""
+        for system in self.systems:
+            if system.name == name:
+                return system
+        known = ", ".join(s.name for s in self.systems) or "none configured"
+        raise ConfigError(self.source_name, "systems", f"no system {name!r} (known: {known})")
+
+    def control_settings(self, control_id: str) -> Mapping[str, ControlValue]:
+        """The `[controls.ID]` table for a control (empty when not configured)."""
+        return self.model.controls.get(control_id, {})
+
+
+def _key_path(location: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in location:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def resolve_store_url(url: str, base_dir: Path) -> str:
+    """Make a relative SQLite path absolute against `base_dir`; leave other URLs alone."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix):
+        path = Path(url[len(prefix) :])
+        if not path.is_absolute():
+            return prefix + str((base_dir / path).resolve())
+    return url
+
+
+def parse_config(
+    text: str, *, path: Path | None, db_url: str | None = None, env_db: str | None = None
+) -> Config:
+    """Validate configuration text (the pure part of `load_config`).
+
+    Raises:
+        ConfigError: TOML syntax, unknown key, wrong type, bad glob or bad regex.
+    """
+    name = str(path) if path else "(defaults)"
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(name, "", f"not valid TOML: {exc}") from exc
+    try:
+        model = ConfigModel.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(name, _key_path(tuple(first["loc"])), _describe(first)) from exc
+    base_dir = (path.parent if path else Path.cwd()).resolve()
+    # --db and SOXTRAIL_DB are the user's, relative to where they stand; the file's URL is
+    # relative to the file.
+    override = db_url or env_db
+    url = resolve_store_url(override, Path.cwd()) if override else model.store.url
+    systems = tuple(
+        System(
+            name=s.name,
+            repos=s.repos,
+            protected_branches=s.protected_branches,
+            production_environments=s.production_environments,
+            financial_paths=PathGlobs.compile(s.financial_paths),
+            require_signed_commits=s.require_signed_commits,
+        )
+        for s in model.systems
+    )
+    return Config(
+        path=path,
+        base_dir=base_dir,
+        model=model,
+        store_url=resolve_store_url(url, base_dir),
+        systems=systems,
+        identities=Identities.from_mapping(model.identities),
+    )
+
+
+def load_config(
+    path: Path | None, *, explicit: bool, db_url: str | None = None, env_db: str | None = None
+) -> Config:
+    """Read and validate the configuration file.
+
+    Args:
+        path: the file to read.
+        explicit: whether the user named it (`--config`); a missing default file means
+            "use the defaults", a missing named file is an error.
+        db_url: `--db`, which wins over everything.
+        env_db: `SOXTRAIL_DB`, which wins over the file.
+
+    Raises:
+        ConfigError: the file is missing (when named), unreadable or invalid.
+    """
+    if path is None or not path.exists():
+        if explicit and path is not None:
+            raise ConfigError(str(path), "", "no such file (run `soxtrail init` to write one)")
+        return parse_config("", path=None, db_url=db_url, env_db=env_db)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), "", f"cannot read: {exc}") from exc
+    return parse_config(text, path=path, db_url=db_url, env_db=env_db)

@@ -1,0 +1,340 @@
+"""Kind-specific fields of evidence records ("facts"), one immutable model per kind.
+
+Field names are a contract: the policy input, the store's JSON and the auditor's bundle all use
+them. Adapters fill what their format carries and leave the rest at the defaults; a default
+never claims something that did not happen (`merged=False`, `signature=None`, empty lists).
+Every instant is UTC and serialised as RFC 3339 with `Z`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+
+from soxtrail.domain.instants import format_instant, utc
+from soxtrail.domain.kinds import Kind
+
+#: A UTC instant, serialised in one spelling so that records hash the same everywhere.
+Instant = Annotated[datetime, AfterValidator(utc), PlainSerializer(format_instant, return_type=str)]
+
+
+class Facts(BaseModel):
+    """Base of every facts model: immutable, and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- change management -------------------------------------------------------------------
+
+
+class Signature(Facts):
+    """A commit signature and what verifying it gave."""
+
+    format: Literal["gpg", "ssh", "x509", "unknown"]
+    #: good: verifies with a trusted key; untrusted: verifies, key not trusted;
+    #: bad: does not verify; unknown_key: the key is not available; error: could not check.
+    status: Literal["good", "untrusted", "bad", "unknown_key", "expired", "revoked", "error"]
+    signer: str | None = None
+    key: str | None = None
+
+
+class Trailer(Facts):
+    key: str
+    value: str
+
+
+class CommitFacts(Facts):
+    sha: str
+    parents: tuple[str, ...] = ()
+    author_name: str | None = None
+    author_email: str | None = None
+    authored_at: Instant | None = None
+    committer_name: str | None = None
+    committer_email: str | None = None
+    committed_at: Instant | None = None
+    message: str = ""
+    trailers: tuple[Trailer, ...] = ()
+    paths: tuple[str, ...] = ()
+    #: None when the commit carries no signature at all.
+    signature: Signature | None = None
+    #: The PR/MR number a merge or squash commit names ("Merge pull request #12", "(#12)").
+    pr_number: int | None = None
+    ticket_keys: tuple[str, ...] = ()
+    #: The scanned branches this commit was found on.
+    branches: tuple[str, ...] = ()
+
+
+class PushFacts(Facts):
+    ref: str
+    before: str | None = None
+    after: str | None = None
+    forced: bool = False
+    deleted: bool = False
+    created: bool = False
+    pusher: str | None = None
+    commits: tuple[str, ...] = ()
+    head_commit: str | None = None
+
+
+class ChangeRequestFacts(Facts):
+    """A pull request (GitHub) or merge request (GitLab), as of one event or API read."""
+
+    platform: Literal["github", "gitlab"]
+    number: int
+    action: str | None = None
+    state: Literal["open", "closed", "merged"]
+    title: str = ""
+    body: str = ""
+    author: str | None = None
+    head_ref: str | None = None
+    head_sha: str | None = None
+    base_ref: str | None = None
+    base_sha: str | None = None
+    merged: bool = False
+    merged_at: Instant | None = None
+    merged_by: str | None = None
+    merge_commit_sha: str | None = None
+    labels: tuple[str, ...] = ()
+    draft: bool = False
+    created_at: Instant | None = None
+    updated_at: Instant | None = None
+    closed_at: Instant | None = None
+    url: str | None = None
+    ticket_keys: tuple[str, ...] = ()
+    #: Commits known to belong to the change request (GitLab lists them; GitHub does not).
+    commit_shas: tuple[str, ...] = ()
+    #: For `synchronize`: the head before and after the new commits.
+    before: str | None = None
+    after: str | None = None
+
+
+class ReviewFacts(Facts):
+    platform: Literal["github", "gitlab"]
+    number: int
+    review_id: str | None = None
+    reviewer: str | None = None
+    state: Literal["approved", "changes_requested", "commented", "dismissed", "unapproved"]
+    action: str | None = None
+    commit_sha: str | None = None
+    submitted_at: Instant | None = None
+    author_association: str | None = None
+
+
+class StatusChange(Facts):
+    at: Instant
+    by: str | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+
+
+class Approval(Facts):
+    approver: str | None = None
+    state: str
+    at: Instant | None = None
+
+
+class TicketFacts(Facts):
+    tracker: Literal["jira", "servicenow"]
+    key: str
+    type: str | None = None
+    status: str | None = None
+    summary: str = ""
+    reporter: str | None = None
+    assignee: str | None = None
+    priority: str | None = None
+    labels: tuple[str, ...] = ()
+    created_at: Instant | None = None
+    updated_at: Instant | None = None
+    status_history: tuple[StatusChange, ...] = ()
+    approvals: tuple[Approval, ...] = ()
+    #: ServiceNow change fields (state, approval, requested_by, start/end dates, ...).
+    approval: str | None = None
+    requested_by: str | None = None
+    planned_start: Instant | None = None
+    planned_end: Instant | None = None
+    emergency: bool = False
+    event: str | None = None
+    deleted: bool = False
+
+
+class PipelineRunFacts(Facts):
+    provider: str
+    #: workflow_run, workflow_job, check_run, check_suite, pipeline, job, merge_group, ...
+    run_kind: str
+    run_id: str
+    name: str | None = None
+    workflow: str | None = None
+    event: str | None = None
+    branch: str | None = None
+    head_sha: str | None = None
+    status: str | None = None
+    conclusion: str | None = None
+    url: str | None = None
+    attempt: int | None = None
+    started_at: Instant | None = None
+    completed_at: Instant | None = None
+    pull_requests: tuple[int, ...] = ()
+
+
+class TestCaseFailure(Facts):
+    suite: str | None = None
+    name: str
+    outcome: Literal["failure", "error"]
+    message: str | None = None
+
+
+class TestReportFacts(Facts):
+    tool: str
+    suites: int = 0
+    tests: int = 0
+    failures: int = 0
+    errors: int = 0
+    skipped: int = 0
+    duration_ms: int | None = None
+    failed_cases: tuple[TestCaseFailure, ...] = ()
+
+
+class Finding(Facts):
+    rule_id: str | None = None
+    #: SARIF level: error, warning, note, none.
+    level: str | None = None
+    #: The `security-severity` score (0.0 to 10.0) when the tool gives one.
+    security_severity: float | None = None
+    #: Normalised: critical, high, medium, low, info.
+    severity: Literal["critical", "high", "medium", "low", "info"]
+    location: str | None = None
+    message: str | None = None
+    suppressed: bool = False
+    fingerprint: str | None = None
+
+
+class ScanReportFacts(Facts):
+    tool: str
+    tool_version: str | None = None
+    category: str | None = None
+    findings: tuple[Finding, ...] = ()
+    by_severity: dict[str, int] = {}
+
+
+class ResourceChange(Facts):
+    address: str
+    actions: tuple[str, ...]
+    action_reason: str | None = None
+
+
+class IacPlanFacts(Facts):
+    tool: str = "terraform"
+    format_version: str | None = None
+    tool_version: str | None = None
+    #: SHA-256 of the plan document as given (the digest an apply must match).
+    plan_sha256: str
+    changes: dict[str, int] = {}
+    resources: tuple[ResourceChange, ...] = ()
+    #: Set for an apply record: the digest of the plan that was applied.
+    applied: bool = False
+
+
+class SbomFacts(Facts):
+    format: str
+    spec_version: str | None = None
+    serial_number: str | None = None
+    component_count: int = 0
+    components: tuple[str, ...] = ()
+
+
+class ProvenanceFacts(Facts):
+    statement_type: str
+    predicate_type: str | None = None
+    subjects: tuple[dict[str, Any], ...] = ()
+    builder_id: str | None = None
+    build_type: str | None = None
+    source_uri: str | None = None
+    source_commit: str | None = None
+    signed: bool = False
+
+
+class DeploymentFacts(Facts):
+    provider: str
+    deployment_id: str
+    environment: str
+    sha: str | None = None
+    ref: str | None = None
+    #: created, queued, pending, in_progress, success, failure, error, inactive
+    status: str
+    creator: str | None = None
+    approvers: tuple[str, ...] = ()
+    run_id: str | None = None
+    run_url: str | None = None
+    application: str | None = None
+    automated: bool = False
+    images: tuple[str, ...] = ()
+    description: str | None = None
+
+
+class DeploymentApprovalFacts(Facts):
+    provider: str
+    environment: str
+    #: requested, approved, rejected
+    state: str
+    approver: str | None = None
+    reviewers: tuple[str, ...] = ()
+    run_id: str | None = None
+    sha: str | None = None
+    comment: str | None = None
+
+
+class RepoProtectionFacts(Facts):
+    """A branch protection rule or ruleset, or a change to one."""
+
+    provider: str
+    #: branch_protection_rule, repository_ruleset, protected_branch (audit)
+    rule_kind: str
+    action: str
+    pattern: str | None = None
+    settings: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
+
+
+class Workload(Facts):
+    kind: str
+    namespace: str | None = None
+    name: str
+    container: str | None = None
+    image: str
+    digest: str | None = None
+    version: str | None = None
+    commit: str | None = None
+
+
+class EnvironmentSnapshotFacts(Facts):
+    cluster: str | None = None
+    workloads: tuple[Workload, ...] = ()
+
+
+class DriftFacts(Facts):
+    system: str
+    environment: str
+    expected_commit: str | None = None
+    differences: tuple[str, ...] = ()
+
+
+FACTS_BY_KIND: dict[Kind, type[Facts]] = {
+    Kind.COMMIT: CommitFacts,
+    Kind.PUSH: PushFacts,
+    Kind.CHANGE_REQUEST: ChangeRequestFacts,
+    Kind.REVIEW: ReviewFacts,
+    Kind.TICKET: TicketFacts,
+    Kind.PIPELINE_RUN: PipelineRunFacts,
+    Kind.TEST_REPORT: TestReportFacts,
+    Kind.SCAN_REPORT: ScanReportFacts,
+    Kind.IAC_PLAN: IacPlanFacts,
+    Kind.SBOM: SbomFacts,
+    Kind.PROVENANCE: ProvenanceFacts,
+    Kind.DEPLOYMENT: DeploymentFacts,
+    Kind.DEPLOYMENT_APPROVAL: DeploymentApprovalFacts,
+    Kind.REPO_PROTECTION: RepoProtectionFacts,
+    Kind.ENVIRONMENT_SNAPSHOT: EnvironmentSnapshotFacts,
+    Kind.DRIFT: DriftFacts,
+}

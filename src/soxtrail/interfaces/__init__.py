@@ -1,0 +1,1 @@
+"""Interfaces: the command line (Typer + Rich) and the server (API, webhooks, dashboard)."""

@@ -1,0 +1,1 @@
+"""The `soxtrail` command line: one module per command group."""

@@ -1,0 +1,81 @@
+"""State shared by the commands of one invocation: configuration, store, signer, output."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from soxtrail.config import DEFAULT_CONFIG_NAME, Config, load_config
+from soxtrail.ledger.note import NoteSigner
+from soxtrail.services.clock import Clock, system_clock
+from soxtrail.services.keys import load_signer
+from soxtrail.store.database import Database
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+FORMAT_OPTION = typer.Option(
+    OutputFormat.text, "--format", "-f", help="text for people, json for pipelines (schema 1)."
+)
+
+
+@dataclass
+class CliState:
+    """Global options, and what they lead to, loaded once and only when a command needs it."""
+
+    config_path: Path | None = None
+    db_url: str | None = None
+    clock: Clock = system_clock
+    out: Console = field(default_factory=lambda: Console(soft_wrap=True))
+    err: Console = field(default_factory=lambda: Console(stderr=True, soft_wrap=True))
+    _config: Config | None = None
+    _db: Database | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            explicit = self.config_path is not None
+            path = self.config_path or Path(DEFAULT_CONFIG_NAME)
+            self._config = load_config(
+                path, explicit=explicit, db_url=self.db_url, env_db=os.environ.get("SOXTRAIL_DB")
+            )
+        return self._config
+
+    def database(self, *, check: bool = True) -> Database:
+        """The store, checked to be initialised and at the current schema."""
+        if self._db is None:
+            self._db = Database(self.config.store_url)
+        if check:
+            self._db.check_ready()
+        return self._db
+
+    def signer(self) -> NoteSigner:
+        return load_signer(self.config.key_file, self.config.origin)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
+    def print_json(self, document: Any) -> None:
+        """Write a JSON document to stdout, unwrapped, for pipelines."""
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The CliState of this invocation (set by the root callback)."""
+    obj = ctx.find_root().obj
+    assert isinstance(obj, CliState)
+    return obj

@@ -1,0 +1,58 @@
+"""The ledger entries soxtrail appends, one per stored fact, and how each binds its data.
+
+Every entry is a small JSON object; its leaf hash is SHA-256(0x00 || RFC 8785 JSON). An entry
+binds the row it covers by that row's content hash, so a changed byte in the row no longer
+matches its entry, and the entry's place in the tree is fixed by the signed checkpoints.
+
+| type           | binds                                              |
+|----------------|----------------------------------------------------|
+| raw_document   | sha256 of the stored bytes (and of the original)   |
+| evidence       | id = sha256 of the record's canonical JSON         |
+| decision       | id = sha256 of the decision's canonical JSON       |
+| admin          | the action itself (who, what, when) in the entry   |
+
+Only the standard library is used: auditors run this from the evidence pack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+ENTRY_VERSION = 1
+
+
+def raw_document_entry(
+    sha256: str, original_sha256: str, size: int, source: str, origin: str
+) -> dict[str, Any]:
+    return {
+        "v": ENTRY_VERSION,
+        "type": "raw_document",
+        "sha256": sha256,
+        "original_sha256": original_sha256,
+        "size": size,
+        "source": source,
+        "origin": origin,
+    }
+
+
+def record_entry(entry_type: str, record_id: str, kind: str) -> dict[str, Any]:
+    """Entry of a content-addressed record (evidence, decision, waiver, control run)."""
+    return {"v": ENTRY_VERSION, "type": entry_type, "id": record_id, "kind": kind}
+
+
+def admin_entry(action: str, actor: str, at: str, details: dict[str, Any]) -> dict[str, Any]:
+    """Entry of an administrative action: the action is wholly in the entry."""
+    return {
+        "v": ENTRY_VERSION,
+        "type": "admin",
+        "action": action,
+        "actor": actor,
+        "at": at,
+        "details": details,
+    }
+
+
+def content_id(canonical: bytes) -> str:
+    """The id of a content-addressed record: lowercase hex SHA-256 of its canonical JSON."""
+    return hashlib.sha256(canonical).hexdigest()

@@ -1,0 +1,249 @@
+"""Ingest: read input files with a source adapter and store documents, records and entries."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Protocol
+
+from soxtrail.domain.errors import InputError, InternalError
+from soxtrail.domain.evidence import Evidence
+from soxtrail.ledger.note import NoteSigner
+from soxtrail.services.clock import Clock
+from soxtrail.sources.base import Adapter, Document, Framing, Parsed
+from soxtrail.sources.framing import Framed, InputSource, expand, frame, input_size
+from soxtrail.store.database import Database
+from soxtrail.store.evidence import EvidenceWriter, NewDocument, WriteCounts
+from soxtrail.store.ledger import LedgerWriter, StoredCheckpoint, write_checkpoint
+
+
+class Progress(Protocol):
+    """Where long work reports how far it got (the CLI shows a Rich progress bar)."""
+
+    def start(self, total: int | None, description: str) -> None: ...
+
+    def advance(self, amount: int) -> None: ...
+
+
+class NoProgress:
+    """A progress sink that shows nothing."""
+
+    def start(self, total: int | None, description: str) -> None:
+        return None
+
+    def advance(self, amount: int) -> None:
+        return None
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did: documents and records new or already known, what was ignored."""
+
+    source: str
+    files: int = 0
+    counts: WriteCounts = field(default_factory=WriteCounts)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    ledger_size: int = 0
+    checkpoint: StoredCheckpoint | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "schema": 1,
+            "source": self.source,
+            "files": self.files,
+            "documents": {
+                "new": self.counts.documents_new,
+                "already_stored": self.counts.documents_seen,
+            },
+            "records": {"new": self.counts.records_new, "already_stored": self.counts.records_seen},
+            "ignored": [{"document": where, "reason": why} for where, why in self.ignored],
+            "ledger": {
+                "size": self.ledger_size,
+                "checkpoint": self.checkpoint.note if self.checkpoint else None,
+            },
+        }
+
+
+_FRAMING_BY_SUFFIX: dict[str, Framing] = {
+    ".json": "json",
+    ".ndjson": "json",
+    ".jsonl": "json",
+    ".sarif": "json",
+    ".xml": "xml",
+    ".csv": "csv",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+}
+
+
+class AutoAdapter:
+    """`ingest auto`: picks, for each document, the adapter that recognises its shape."""
+
+    name = "auto"
+    media_type = "application/octet-stream"
+
+    def __init__(self, adapters: Sequence[Adapter]) -> None:
+        self.adapters = list(adapters)
+        self.suffixes = tuple(sorted({s for a in self.adapters for s in a.suffixes}))
+
+    def framing_for(self, path: str) -> Framing:
+        name = path.removesuffix(".gz").lower()
+        return next((f for s, f in _FRAMING_BY_SUFFIX.items() if name.endswith(s)), "json")
+
+    def pick(self, doc: Document, data: object, framing: Framing) -> Adapter:
+        for adapter in self.adapters:
+            if adapter.framing == framing and adapter.detect(doc, data):
+                return adapter
+        raise doc.error("", "no source recognises this document; name the source explicitly")
+
+
+def _documents(
+    adapter: Adapter | AutoAdapter, sources: Iterable[InputSource], progress: Progress
+) -> Iterator[tuple[Framed, Adapter]]:
+    for source in sources:
+        framing = (
+            adapter.framing_for(source.name)
+            if isinstance(adapter, AutoAdapter)
+            else (adapter.framing)
+        )
+        for framed in frame(source, framing):
+            chosen = (
+                adapter.pick(framed.doc, framed.data, framing)
+                if isinstance(adapter, AutoAdapter)
+                else adapter
+            )
+            yield framed, chosen
+            progress.advance(framed.size_hint + (1 if framed.doc.line else 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One raw document to store, with the records read from it (or why it was ignored)."""
+
+    document: NewDocument
+    records: Sequence[Evidence] = ()
+    ignored: str | None = None
+
+
+def store_items(
+    db: Database,
+    source: str,
+    items: Iterable[Item],
+    *,
+    signer: NoteSigner,
+    origin: str,
+    clock: Clock,
+    batch_size: int = 2000,
+    files: int = 0,
+) -> IngestReport:
+    """Store documents and records as one all-or-nothing transaction.
+
+    1. Open one write transaction; lock the ledger head.
+    2. Queue each document with its records; flush in batches, skipping what is stored,
+       appending a ledger entry for each new row.
+    3. When anything new was stored, sign a checkpoint of the new tree.
+    4. Commit. Any exception, from `items` too, rolls everything back.
+    """
+    report = IngestReport(source=source, files=files)
+    now = clock()
+    with db.write() as conn:
+        ledger = LedgerWriter(conn, now)
+        writer = EvidenceWriter(conn, ledger, now, batch_size=batch_size)
+        for item in items:
+            if item.ignored:
+                report.ignored.append((item.document.origin, item.ignored))
+            writer.add(item.document, item.records)
+        writer.flush()
+        report.ledger_size, _root = ledger.finish()
+        report.counts = writer.counts
+        if ledger.appended:
+            report.checkpoint = write_checkpoint(conn, signer, origin, now)
+    return report
+
+
+def _items(
+    adapter: Adapter | AutoAdapter, files: Iterable[InputSource], progress: Progress
+) -> Iterator[Item]:
+    for framed, chosen in _documents(adapter, files, progress):
+        doc = framed.doc
+        sha = hashlib.sha256(doc.content).hexdigest()
+        parsed = _parse(chosen, framed)
+        stored = NewDocument(
+            sha256=sha,
+            original_sha256=(
+                sha if not framed.redactions else hashlib.sha256(framed.original).hexdigest()
+            ),
+            content=doc.content,
+            source=chosen.name,
+            media_type=chosen.media_type,
+            origin=_where(doc),
+            redactions=tuple(r.to_json() for r in framed.redactions),
+            delivery_id=doc.hints.get("delivery"),
+        )
+        records = [replace(r, raw_sha256=sha) for r in parsed.records]
+        yield Item(stored, records, parsed.ignored)
+
+
+def ingest(
+    db: Database,
+    adapter: Adapter | AutoAdapter,
+    inputs: Sequence[InputSource],
+    *,
+    signer: NoteSigner,
+    origin: str,
+    clock: Clock,
+    progress: Progress | None = None,
+    batch_size: int = 2000,
+) -> IngestReport:
+    """Ingest input files as one all-or-nothing transaction.
+
+    1. Expand directories into the files this source reads; check named files exist.
+    2. Frame each file into documents (NDJSON line by line), redact secrets, parse each
+       with the adapter (for `auto`, the adapter that recognises its shape).
+    3. Store documents, records and ledger entries with `store_items`: a malformed document
+       anywhere rolls everything back, so nothing is half-written.
+
+    Raises:
+        InputError: a file is missing or a document is malformed (nothing is stored).
+    """
+    progress = progress or NoProgress()
+    files = list(expand(inputs, adapter.suffixes))
+    sizes = [input_size(f) for f in files]
+    total = None if any(s is None for s in sizes) else sum(s or 0 for s in sizes)
+    progress.start(total, f"ingest {adapter.name}")
+    return store_items(
+        db,
+        adapter.name,
+        _items(adapter, files, progress),
+        signer=signer,
+        origin=origin,
+        clock=clock,
+        batch_size=batch_size,
+        files=len(files),
+    )
+
+
+def _where(doc: Document) -> str:
+    return f"{doc.origin}:{doc.line}" if doc.line is not None else doc.origin
+
+
+def _parse(adapter: Adapter, framed: Framed) -> Parsed:
+    try:
+        return adapter.parse(framed.doc, framed.data)
+    except InputError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # An adapter that did not validate what it read is our bug (exit 3), not bad input;
+        # name the document so it can be reported, and store nothing (the caller rolls back).
+        where = f"{framed.doc.origin} {framed.doc.position()}".strip()
+        raise InternalError(
+            f"the {adapter.name} adapter failed on {where}: {type(exc).__name__}: {exc}; "
+            "please report it with the document"
+        ) from exc
+
+
+def stdin_or_paths(paths: Sequence[str]) -> list[InputSource]:
+    """Input sources from command-line arguments (`-` is standard input)."""
+    return [InputSource(path if path == "-" else str(Path(path))) for path in paths]

@@ -1,0 +1,200 @@
+"""From input paths to documents: files, directories, `-` for stdin, NDJSON, gzip, BOMs.
+
+A JSON input is either one document (the whole file) or NDJSON: one document per line, each
+with its line number, streamed so that memory stays bounded by one line whatever the file's
+size. A file is NDJSON when its extension says so (`.ndjson`, `.jsonl`) or when its first
+non-empty line is a complete JSON value by itself. `.gz` files are decompressed on the fly.
+Text is decoded by its byte-order mark (UTF-8, UTF-16 LE/BE; the corpus has UTF-16 plans) and
+re-encoded the same way after redaction, so the stored bytes are the original ones.
+
+Directories are walked in sorted order; inside a directory only files whose suffix the source
+reads are taken (hidden files skipped), while a file named explicitly is always read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from soxtrail.domain.errors import InputError
+from soxtrail.sources.base import Document, Framing
+from soxtrail.sources.redaction import Redaction, redact
+
+NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Framed:
+    """A framed document ready for an adapter, with what redaction did to it.
+
+    `original_sha256` is computed by the ingest service from `original`; `doc.content` holds
+    the redacted bytes that are stored and parsed.
+    """
+
+    doc: Document
+    data: Any
+    original: bytes
+    redactions: tuple[Redaction, ...] = ()
+    size_hint: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InputSource:
+    """One input the user named: a path, or `-` for standard input."""
+
+    name: str
+    hints: dict[str, str] = field(default_factory=dict)
+
+
+def _decode(raw: bytes, origin: str, line: int | None) -> tuple[str, str]:
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(encoding), encoding
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        where = f"line {line}, byte {exc.start}" if line else f"byte {exc.start}"
+        raise InputError(origin, where, "not valid UTF-8 text") from exc
+
+
+def _encode(text: str, encoding: str, original: bytes) -> bytes:
+    if encoding == "utf-16":
+        bom = original[:2]
+        codec = "utf-16-le" if bom == codecs.BOM_UTF16_LE else "utf-16-be"
+        return bom + text.encode(codec)
+    if encoding == "utf-8-sig":
+        return codecs.BOM_UTF8 + text.encode("utf-8")
+    return text.encode(encoding)
+
+
+def prepare(
+    raw: bytes,
+    origin: str,
+    framing: Framing,
+    *,
+    line: int | None = None,
+    hints: dict[str, str] | None = None,
+) -> Framed:
+    """Decode, redact and (for JSON) parse one raw document.
+
+    Raises:
+        InputError: not decodable text, or not valid JSON (with line and column).
+    """
+    text, encoding = _decode(raw, origin, line)
+    redacted, redactions = redact(text)
+    content = raw if not redactions else _encode(redacted, encoding, raw)
+    doc = Document(content=content, origin=origin, line=line, hints=dict(hints or {}))
+    data: Any = redacted if framing != "json" else None
+    if framing == "json":
+        try:
+            data = json.loads(redacted)
+        except json.JSONDecodeError as exc:
+            at_line = (line or 1) + exc.lineno - 1 if line else exc.lineno
+            raise InputError(
+                origin, f"line {at_line}, column {exc.colno}", f"not valid JSON: {exc.msg}"
+            ) from exc
+    return Framed(doc=doc, data=data, original=raw, redactions=redactions, size_hint=len(raw))
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]  # GzipFile is IO[bytes]
+    return path.open("rb")
+
+
+def _is_ndjson_line(line: bytes) -> bool:
+    stripped = line.strip()
+    if not stripped or stripped[:1] not in (b"{", b"["):
+        return False
+    try:
+        json.loads(stripped)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _frame_stream(
+    stream: IO[bytes],
+    origin: str,
+    framing: Framing,
+    ndjson: bool | None,
+    hints: dict[str, str],
+) -> Iterator[Framed]:
+    buffered = (
+        stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[type-var]  # any binary stream is raw enough
+    )
+    if framing == "json" and ndjson is None:
+        first = buffered.peek(1 << 16)
+        first_line = first.split(b"\n", 1)[0]
+        ndjson = len(first_line) < len(first) and _is_ndjson_line(first_line)
+    if framing == "json" and ndjson:
+        for number, line in enumerate(buffered, start=1):
+            if line.strip():
+                yield prepare(line.rstrip(b"\r\n"), origin, framing, line=number, hints=hints)
+        return
+    raw = buffered.read()
+    if not raw.strip():
+        raise InputError(origin, "", "empty input")
+    yield prepare(raw, origin, framing, hints=hints)
+
+
+def _files(root: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        name = path.name.removesuffix(".gz")
+        if name.endswith(suffixes):
+            yield path
+
+
+def expand(inputs: Iterable[InputSource], suffixes: tuple[str, ...]) -> Iterator[InputSource]:
+    """Expand directories into the files a source reads; check that named files exist.
+
+    Raises:
+        InputError: a named path does not exist.
+    """
+    for source in inputs:
+        if source.name == "-":
+            yield source
+            continue
+        path = Path(source.name)
+        if path.is_dir():
+            for file in _files(path, suffixes):
+                yield InputSource(str(file), source.hints)
+        elif path.is_file():
+            yield source
+        else:
+            raise InputError(source.name, "", "no such file or directory")
+
+
+def input_size(source: InputSource) -> int | None:
+    """Bytes to read, for a progress bar (None for stdin)."""
+    return None if source.name == "-" else Path(source.name).stat().st_size
+
+
+def frame(source: InputSource, framing: Framing) -> Iterator[Framed]:
+    """Every document of one input file (or stdin), streamed."""
+    if source.name == "-":
+        yield from _frame_stream(sys.stdin.buffer, "stdin", framing, None, source.hints)
+        return
+    path = Path(source.name)
+    name = path.name.removesuffix(".gz")
+    ndjson = True if name.endswith(NDJSON_SUFFIXES) else None
+    try:
+        with _open_binary(path) as stream:
+            yield from _frame_stream(stream, source.name, framing, ndjson, source.hints)
+    except (OSError, EOFError) as exc:
+        raise InputError(source.name, "", f"cannot read: {exc}") from exc

@@ -1,0 +1,41 @@
+"""The source adapters by command-line name, imported only when used (fast CLI start)."""
+
+from __future__ import annotations
+
+import importlib
+
+from soxtrail.domain.errors import UsageError
+from soxtrail.sources.base import Adapter
+
+#: name -> "module:attribute" of an Adapter instance.
+_ADAPTERS: dict[str, str] = {}
+
+
+def register(name: str, target: str) -> None:
+    """Make an adapter available under `name` (used by tests and plug-ins)."""
+    _ADAPTERS[name] = target
+
+
+def names() -> list[str]:
+    """Every registered source name, sorted."""
+    return sorted(_ADAPTERS)
+
+
+def get_adapter(name: str) -> Adapter:
+    """The adapter called `name`.
+
+    Raises:
+        UsageError: no such source.
+    """
+    target = _ADAPTERS.get(name)
+    if target is None:
+        known = ", ".join(names()) or "none"
+        raise UsageError(f"unknown source {name!r} (known: {known}, auto)")
+    module_name, _, attribute = target.partition(":")
+    adapter: Adapter = getattr(importlib.import_module(module_name), attribute)
+    return adapter
+
+
+def all_adapters() -> list[Adapter]:
+    """Every adapter, for `ingest auto`."""
+    return [get_adapter(name) for name in names()]

@@ -1,0 +1,158 @@
+"""Opening the store: engines, transactions, schema version.
+
+SQLite runs in WAL mode with foreign keys on; a write transaction starts with
+`BEGIN IMMEDIATE` so that two writers queue instead of failing half-way, and readers never
+block. PostgreSQL uses psycopg 3. Writers serialise ledger appends by locking the single
+`ledger_head` row first (see `soxtrail.store.ledger`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from soxtrail.domain.errors import InternalError, UserError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class StoreNotReadyError(UserError):
+    """The database does not exist yet or its schema is older than this soxtrail."""
+
+    code = "store_not_ready"
+
+
+def normalise_url(url: str) -> str:
+    """Accept `postgresql://` as a synonym of `postgresql+psycopg://`."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a `sqlite:///` URL, or None for other engines."""
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """One store: an engine, transactions, and the schema version.
+
+    Use `write()` for anything that changes data (one transaction, committed on success and
+    rolled back on any exception) and `read()` for queries.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
+        kwargs: dict[str, Any] = {}
+        if self.dialect == "sqlite":
+            kwargs["poolclass"] = NullPool
+        else:
+            kwargs["pool_pre_ping"] = True
+        self.engine = create_engine(self.url, **kwargs)
+        if self.dialect == "sqlite":
+            _configure_sqlite(self.engine)
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, for messages."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: everything in it commits together or not at all."""
+        with self.engine.connect() as plain:
+            conn = plain.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction (a consistent snapshot on both engines)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # --- schema ---------------------------------------------------------------------------
+
+    def _alembic(self, conn: Connection) -> AlembicConfig:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        return cfg
+
+    def head_revision(self) -> str | None:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        return ScriptDirectory.from_config(cfg).get_current_head()
+
+    def current_revision(self) -> str | None:
+        """The schema revision of the database, or None when it has no schema yet."""
+        path = sqlite_path(self.url)
+        if path is not None and not path.exists():
+            return None
+        try:
+            with self.engine.connect() as conn:
+                return MigrationContext.configure(conn).get_current_revision()
+        except OperationalError as exc:
+            raise StoreNotReadyError(
+                f"cannot open the store {self.display_url}: {exc.orig}"
+            ) from exc
+
+    def upgrade(self) -> None:
+        """Create or migrate the schema to the newest revision (idempotent)."""
+        path = sqlite_path(self.url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with self.engine.begin() as conn:
+                command.upgrade(self._alembic(conn), "head")
+        except SQLAlchemyError as exc:
+            raise InternalError(f"migrating {self.display_url} failed: {exc}") from exc
+
+    def check_ready(self) -> None:
+        """Refuse to work on a store without a schema, or with an older one.
+
+        Raises:
+            StoreNotReadyError: not initialised, or needs `soxtrail db upgrade`.
+        """
+        current = self.current_revision()
+        if current is None:
+            raise StoreNotReadyError(
+                f"the store {self.display_url} is not initialised: run `soxtrail init`"
+            )
+        head = self.head_revision()
+        if current != head:
+            raise StoreNotReadyError(
+                f"the store {self.display_url} is at schema {current}, this soxtrail needs "
+                f"{head}: run `soxtrail db upgrade`"
+            )

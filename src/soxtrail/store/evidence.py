@@ -1,0 +1,292 @@
+"""Writing and reading evidence: raw documents, records, lookup keys.
+
+`EvidenceWriter` runs inside one write transaction with a `LedgerWriter`. Documents and
+records are buffered; a flush checks which are already stored (the ledger lock is held, so
+no other writer can race in between), appends one ledger entry for each new row, and inserts
+the new rows. Anything already stored is skipped, so re-ingesting changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from soxtrail.domain.errors import NotFoundError
+from soxtrail.domain.evidence import Evidence, StoredEvidence
+from soxtrail.ledger.canonical import canonical_json
+from soxtrail.ledger.entries import content_id, raw_document_entry, record_entry
+from soxtrail.store.ledger import LedgerWriter
+from soxtrail.store.tables import evidence, evidence_keys, raw_documents
+
+#: SQLite allows 32766 bound parameters; stay well below for `IN (...)` lists.
+_IN_CHUNK = 900
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """A raw document ready to store (already redacted)."""
+
+    sha256: str
+    original_sha256: str
+    content: bytes
+    source: str
+    media_type: str
+    origin: str
+    redactions: tuple[dict[str, Any], ...] = ()
+    delivery_id: str | None = None
+
+
+@dataclass
+class WriteCounts:
+    documents_new: int = 0
+    documents_seen: int = 0
+    records_new: int = 0
+    records_seen: int = 0
+
+    def add(self, other: WriteCounts) -> None:
+        self.documents_new += other.documents_new
+        self.documents_seen += other.documents_seen
+        self.records_new += other.records_new
+        self.records_seen += other.records_seen
+
+
+@dataclass
+class _Pending:
+    documents: dict[str, NewDocument] = field(default_factory=dict)
+    records: dict[str, tuple[bytes, Evidence]] = field(default_factory=dict)
+    order: list[tuple[str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.documents) + len(self.records)
+
+
+def record_body(record: Evidence) -> tuple[str, bytes]:
+    """The record's canonical JSON and its id (SHA-256 of that JSON)."""
+    body = canonical_json(record.to_json())
+    return content_id(body), body
+
+
+def _existing(conn: Connection, column: Any, values: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(values), _IN_CHUNK):
+        chunk = values[start : start + _IN_CHUNK]
+        found.update(
+            str(v) for v in conn.execute(select(column).where(column.in_(chunk))).scalars()
+        )
+    return found
+
+
+class EvidenceWriter:
+    """Stores documents and their records, with a ledger entry for each new row."""
+
+    def __init__(
+        self, conn: Connection, ledger: LedgerWriter, now: datetime, batch_size: int = 2000
+    ) -> None:
+        self.conn = conn
+        self.ledger = ledger
+        self.now = now
+        self.batch_size = batch_size
+        self.counts = WriteCounts()
+        self._pending = _Pending()
+
+    def add(self, document: NewDocument, records: Iterable[Evidence]) -> None:
+        """Queue a document and the records read from it (records must name its sha256)."""
+        pending = self._pending
+        if document.sha256 not in pending.documents:
+            pending.documents[document.sha256] = document
+            pending.order.append(("doc", document.sha256))
+        else:
+            self.counts.documents_seen += 1
+        for record in records:
+            if record.raw_sha256 != document.sha256:
+                raise ValueError("a record must point at the document it was read from")
+            record_id, body = record_body(record)
+            if record_id in pending.records:
+                self.counts.records_seen += 1
+                continue
+            pending.records[record_id] = (body, record)
+            pending.order.append(("rec", record_id))
+        if len(pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Store everything queued that is not stored yet, with its ledger entries."""
+        pending, self._pending = self._pending, _Pending()
+        if not pending.order:
+            return
+        known_docs = _existing(self.conn, raw_documents.c.sha256, list(pending.documents))
+        known_recs = _existing(self.conn, evidence.c.id, list(pending.records))
+        doc_rows: list[dict[str, Any]] = []
+        rec_rows: list[dict[str, Any]] = []
+        key_rows: list[dict[str, Any]] = []
+        for what, key in pending.order:
+            if what == "doc":
+                if key in known_docs:
+                    self.counts.documents_seen += 1
+                    continue
+                doc = pending.documents[key]
+                index = self.ledger.append(
+                    raw_document_entry(
+                        doc.sha256, doc.original_sha256, len(doc.content), doc.source, doc.origin
+                    )
+                )
+                doc_rows.append(
+                    {
+                        "sha256": doc.sha256,
+                        "original_sha256": doc.original_sha256,
+                        "source": doc.source,
+                        "media_type": doc.media_type,
+                        "size": len(doc.content),
+                        "content": doc.content,
+                        "redactions": json.dumps(list(doc.redactions)),
+                        "origin": doc.origin,
+                        "delivery_id": doc.delivery_id,
+                        "received_at": self.now,
+                        "ledger_index": index,
+                    }
+                )
+                self.counts.documents_new += 1
+            else:
+                if key in known_recs:
+                    self.counts.records_seen += 1
+                    continue
+                body, record = pending.records[key]
+                index = self.ledger.append(record_entry("evidence", key, record.kind.value))
+                rec_rows.append(
+                    {
+                        "id": key,
+                        "kind": record.kind.value,
+                        "source": record.source,
+                        "occurred_at": record.occurred_at,
+                        "subject": record.subject,
+                        "actor": record.actor,
+                        "repo": record.repo,
+                        "commit_sha": record.commit,
+                        "change_request": record.change_request,
+                        "environment": record.environment,
+                        "raw_sha256": record.raw_sha256,
+                        "body": body.decode("utf-8"),
+                        "ledger_index": index,
+                    }
+                )
+                key_rows.extend(
+                    {"name": name, "value": value[:400], "record_id": key}
+                    for name, value in record.lookup_keys()
+                )
+                self.counts.records_new += 1
+        self.ledger.flush()
+        if doc_rows:
+            self.conn.execute(insert(raw_documents), doc_rows)
+        if rec_rows:
+            self.conn.execute(insert(evidence), rec_rows)
+        if key_rows:
+            self.conn.execute(insert(evidence_keys), key_rows)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _stored(row: Any) -> StoredEvidence:
+    return StoredEvidence(
+        id=str(row.id),
+        ledger_index=int(row.ledger_index),
+        evidence=Evidence.from_json(json.loads(row.body)),
+    )
+
+
+def get_record(conn: Connection, record_id: str) -> StoredEvidence:
+    """One record by id, or by a unique id prefix of at least 8 hex digits.
+
+    Raises:
+        NotFoundError: no record, or the prefix is ambiguous.
+    """
+    columns = (evidence.c.id, evidence.c.ledger_index, evidence.c.body)
+    if len(record_id) == 64:
+        row = conn.execute(select(*columns).where(evidence.c.id == record_id)).first()
+        rows = [row] if row is not None else []
+    elif len(record_id) >= 8:
+        rows = list(
+            conn.execute(select(*columns).where(evidence.c.id.startswith(record_id)).limit(2))
+        )
+    else:
+        rows = []
+    if len(rows) != 1:
+        problem = "is ambiguous" if rows else "does not exist"
+        raise NotFoundError(f"evidence record {record_id!r} {problem}")
+    return _stored(rows[0])
+
+
+def find_by_key(
+    conn: Connection, name: str, value: str, kinds: Sequence[str] | None = None
+) -> list[StoredEvidence]:
+    """Every record with lookup key `name = value` (optionally of some kinds), oldest first."""
+    query = (
+        select(evidence.c.id, evidence.c.ledger_index, evidence.c.body)
+        .join(evidence_keys, evidence_keys.c.record_id == evidence.c.id)
+        .where(evidence_keys.c.name == name, evidence_keys.c.value == value)
+        .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
+    )
+    if kinds:
+        query = query.where(evidence.c.kind.in_(list(kinds)))
+    return [_stored(row) for row in conn.execute(query)]
+
+
+def iter_records(
+    conn: Connection,
+    *,
+    kinds: Sequence[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    repo: str | None = None,
+    chunk: int = 5000,
+) -> Iterator[StoredEvidence]:
+    """Records in time order (streamed in chunks), filtered by kind, period and repo."""
+    query = select(evidence.c.id, evidence.c.ledger_index, evidence.c.body).order_by(
+        evidence.c.occurred_at, evidence.c.ledger_index
+    )
+    if kinds:
+        query = query.where(evidence.c.kind.in_(list(kinds)))
+    if start is not None:
+        query = query.where(evidence.c.occurred_at >= start)
+    if end is not None:
+        query = query.where(evidence.c.occurred_at < end)
+    if repo is not None:
+        query = query.where(evidence.c.repo == repo)
+    result = conn.execution_options(yield_per=chunk).execute(query)
+    for row in result:
+        yield _stored(row)
+
+
+def count_records(conn: Connection) -> dict[str, int]:
+    """Number of records per kind."""
+    from sqlalchemy import func
+
+    rows = conn.execute(select(evidence.c.kind, func.count()).group_by(evidence.c.kind))
+    return {str(kind): int(n) for kind, n in rows}
+
+
+def get_raw_document(conn: Connection, sha256: str) -> tuple[bytes, dict[str, Any]]:
+    """A raw document's bytes and metadata.
+
+    Raises:
+        NotFoundError: no document with that digest.
+    """
+    row = conn.execute(select(raw_documents).where(raw_documents.c.sha256 == sha256)).first()
+    if row is None:
+        raise NotFoundError(f"raw document {sha256} does not exist")
+    meta = {
+        "sha256": row.sha256,
+        "original_sha256": row.original_sha256,
+        "source": row.source,
+        "media_type": row.media_type,
+        "size": row.size,
+        "origin": row.origin,
+        "redactions": json.loads(row.redactions),
+        "ledger_index": row.ledger_index,
+    }
+    return bytes(row.content), meta

@@ -1,0 +1,147 @@
+"""Table definitions (SQLAlchemy Core). Migrations in `migrations/` create exactly these.
+
+Hashes are stored as raw bytes (32 bytes each); ids of content-addressed rows are lowercase
+hex SHA-256 so that they read the same in the database, the CLI and the auditor's bundle.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC instant on both engines (SQLite keeps naive UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC instant")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Sha256Hex = String(64)
+
+raw_documents = Table(
+    "raw_documents",
+    metadata,
+    Column("sha256", Sha256Hex, primary_key=True, comment="SHA-256 of the stored bytes"),
+    Column("original_sha256", Sha256Hex, nullable=False, comment="SHA-256 before redaction"),
+    Column("source", String(40), nullable=False),
+    Column("media_type", String(80), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("redactions", Text, nullable=False, comment="JSON list of what was redacted"),
+    Column("origin", Text, nullable=False, comment="file, 'stdin' or webhook, when first seen"),
+    Column("delivery_id", String(200), comment="webhook delivery id, when delivered so"),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("ledger_index", BigInteger, nullable=False, unique=True),
+    Index(None, "delivery_id"),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Sha256Hex, primary_key=True, comment="SHA-256 of the canonical record"),
+    Column("kind", String(40), nullable=False),
+    Column("source", String(40), nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("subject", String(400), nullable=False),
+    Column("actor", String(320)),
+    Column("repo", String(200)),
+    Column("commit_sha", String(64)),
+    Column("change_request", String(220)),
+    Column("environment", String(200)),
+    Column("raw_sha256", Sha256Hex, ForeignKey("raw_documents.sha256"), nullable=False),
+    Column("body", Text, nullable=False, comment="canonical JSON of the record"),
+    Column("ledger_index", BigInteger, nullable=False, unique=True),
+    Index(None, "kind", "occurred_at"),
+    Index(None, "commit_sha"),
+    Index(None, "change_request"),
+    Index(None, "environment", "occurred_at"),
+    Index(None, "actor", "occurred_at"),
+    Index(None, "repo", "kind", "occurred_at"),
+    Index(None, "subject"),
+    Index(None, "raw_sha256"),
+)
+
+evidence_keys = Table(
+    "evidence_keys",
+    metadata,
+    Column("name", String(20), primary_key=True),
+    Column("value", String(400), primary_key=True),
+    Column("record_id", Sha256Hex, ForeignKey("evidence.id"), primary_key=True),
+)
+
+ledger_head = Table(
+    "ledger_head",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    comment="one row; writers lock it first, which serialises ledger appends",
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("entry", Text, nullable=False, comment="RFC 8785 canonical JSON"),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+    comment="hash of every complete subtree of 2**level leaves, level >= 1",
+)
+
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tree_size", BigInteger, nullable=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False, comment="C2SP signed note"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "tree_size"),
+)
