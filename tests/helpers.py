@@ -33,6 +33,8 @@ def parse_file(
     return out
 
 
-def records_of(adapter: Adapter, path: Path | str, hints: dict[str, str] | None = None) -> list[Any]:
+def records_of(
+    adapter: Adapter, path: Path | str, hints: dict[str, str] | None = None
+) -> list[Any]:
     """All evidence records parsed from a file, in document order."""
     return [r for parsed in parse_file(adapter, path, hints) for r in parsed.records]
