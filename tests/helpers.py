@@ -27,10 +27,8 @@ def parse_file(
 
     Returns one `Parsed` per document of the file (one for a plain JSON file).
     """
-    out: list[Parsed] = []
-    for framed in frame(InputSource(str(path), dict(hints or {})), adapter.framing):
-        out.append(adapter.parse(framed.doc, framed.data))
-    return out
+    source = InputSource(str(path), dict(hints or {}))
+    return [adapter.parse(f.doc, f.data) for f in frame(source, adapter.framing)]
 
 
 def records_of(
