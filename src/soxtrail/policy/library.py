@@ -1,0 +1,129 @@
+"""The control library in force: built-in bundle plus user directories, and its digest."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from soxtrail.domain.errors import ConfigError
+from soxtrail.policy.metadata import ControlMeta, check_value, package_of, parse_control
+
+BUILTIN_BUNDLE = Path(__file__).parent / "bundle"
+CONTROL_PREFIX = "soxtrail.controls."
+
+
+@dataclass(frozen=True)
+class Module:
+    """One Rego file: its path (as named in the digest), text and package."""
+
+    name: str
+    text: str
+    package: str
+    is_test: bool
+
+
+@dataclass(frozen=True)
+class Library:
+    """The modules and controls in force, with the digest that goes into every decision."""
+
+    modules: tuple[Module, ...]
+    controls: tuple[ControlMeta, ...]
+    digest: str
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def control(self, control_id: str) -> ControlMeta:
+        for meta in self.controls:
+            if control_id in (meta.id, meta.short_name):
+                return meta
+        raise KeyError(control_id)
+
+    def enabled(self, meta: ControlMeta) -> bool:
+        return bool(self.settings.get(meta.id, {}).get("enabled", True))
+
+    def params(self, meta: ControlMeta) -> dict[str, Any]:
+        """The control's parameters: declared defaults, overridden by the configuration."""
+        merged = meta.defaults()
+        merged.update({k: v for k, v in self.settings.get(meta.id, {}).items() if k != "enabled"})
+        return merged
+
+    def all_params(self) -> dict[str, dict[str, Any]]:
+        return {meta.id: self.params(meta) for meta in self.controls}
+
+    @property
+    def policy_modules(self) -> tuple[Module, ...]:
+        return tuple(m for m in self.modules if not m.is_test)
+
+
+def _rego_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.rego") if p.is_file())
+
+
+def _read_modules(root: Path, label: str) -> list[Module]:
+    modules = []
+    for path in _rego_files(root):
+        text = path.read_text("utf-8")
+        package = package_of(text)
+        if package is None:
+            raise ConfigError(str(path), "package", "a Rego module without a package declaration")
+        name = f"{label}/{path.relative_to(root).as_posix()}"
+        modules.append(Module(name, text, package, path.name.endswith("_test.rego")))
+    return modules
+
+
+def policy_digest(modules: Sequence[Module]) -> str:
+    """`sha256:<hex>` over every non-test module's name and text, in name order."""
+    digest = hashlib.sha256()
+    for module in sorted((m for m in modules if not m.is_test), key=lambda m: m.name):
+        digest.update(module.name.encode() + b"\0" + module.text.encode() + b"\0")
+    return "sha256:" + digest.hexdigest()
+
+
+def load_library(
+    user_dirs: Sequence[Path] = (),
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    config_name: str = "soxtrail.toml",
+    builtin: Path = BUILTIN_BUNDLE,
+) -> Library:
+    """Load the built-in bundle and the user's policy directories, and check the settings.
+
+    1. Read every `.rego` file (built-in first, then each user directory).
+    2. Parse the metadata of every control package (`soxtrail.controls.*`, not tests).
+    3. Refuse duplicate ids, short names or packages (a user control may not shadow one).
+    4. Check `[controls.ID]` settings against the parameters each control declares.
+
+    Raises:
+        ConfigError: a missing directory, bad metadata, a duplicate, or a bad setting.
+    """
+    modules = _read_modules(builtin, "builtin")
+    for directory in user_dirs:
+        if not directory.is_dir():
+            raise ConfigError(config_name, "policy.directories", f"{directory} is not a directory")
+        modules.extend(_read_modules(directory, f"user:{directory.name}"))
+    controls: list[ControlMeta] = []
+    seen: dict[str, str] = {}
+    for module in modules:
+        if module.is_test or not module.package.startswith(CONTROL_PREFIX):
+            continue
+        path = Path(module.name)
+        meta = parse_control(path, module.text, builtin=module.name.startswith("builtin/"))
+        for key in (meta.id, meta.short_name, meta.package):
+            if key in seen:
+                raise ConfigError(module.name, "custom.id", f"{key!r} is already defined in {seen[key]}")
+            seen[key] = module.name
+        controls.append(meta)
+    controls.sort(key=lambda m: m.id)
+    settings = dict(settings or {})
+    by_id = {m.id: m for m in controls}
+    for control_id, values in settings.items():
+        meta = by_id.get(control_id)
+        if meta is None:
+            raise ConfigError(config_name, f"controls.{control_id}", "no such control")
+        for name, value in values.items():
+            problem = check_value(meta, name, value)
+            if problem:
+                raise ConfigError(config_name, f"controls.{control_id}.{name}", problem)
+    return Library(tuple(modules), tuple(controls), policy_digest(modules), settings)
