@@ -8,11 +8,15 @@ import random
 import pytest
 
 from soxtrail.ledger.merkle import (
+    assemble_consistency_proof,
+    assemble_inclusion_proof,
+    assemble_root,
     consistency_proof,
     consistency_proof_keys,
     inclusion_proof,
     inclusion_proof_keys,
     root_at,
+    root_keys,
     verify_consistency,
     verify_inclusion,
 )
@@ -88,3 +92,17 @@ def test_trivial_reads_fetch_nothing() -> None:
     reader_empty = CountingReader(UniformReader(), 0)
     root_at(0, reader_empty)
     assert reader.calls == reader_empty.calls == 0
+
+
+def test_plan_fetch_assemble_lets_callers_batch_several_reads() -> None:
+    """A store can serve several proofs and roots from one query of the union of keys."""
+    store = store_of(50)
+    plan = {*inclusion_proof_keys(17, 40), *consistency_proof_keys(9, 40), *root_keys(40)}
+    plan |= set(root_keys(9))
+    reader = CountingReader(store, 50)
+    nodes = reader.get_nodes(sorted(plan))
+    assert reader.calls == 1
+    assert assemble_inclusion_proof(17, 40, nodes) == inclusion_proof(17, 40, store)
+    assert assemble_consistency_proof(9, 40, nodes) == consistency_proof(9, 40, store)
+    assert assemble_root(40, nodes) == root_at(40, store)
+    assert assemble_root(9, nodes) == root_at(9, store)

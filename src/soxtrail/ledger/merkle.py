@@ -1,11 +1,4 @@
-"""RFC 9162 §2.1 Merkle tree: hashing, streaming construction, proofs read in O(log n).
-
-Hashing (RFC 9162 §2.1.1)::
-
-    leaf_hash(d)    = SHA-256(0x00 || d)
-    node_hash(l, r) = SHA-256(0x01 || l || r)
-    MTH({})         = SHA-256("")
-    MTH(D[n])       = node_hash(MTH(D[0:k]), MTH(D[k:n]))  with k the largest power of 2 < n
+"""RFC 9162 §2.1 Merkle tree over stored complete subtrees: O(log n) appends and reads.
 
 Storage model: a store keeps the hash of every *complete* subtree. ``NodeKey`` ``(level,
 index)`` names the subtree over leaves ``[index * 2**level, (index + 1) * 2**level)``; level 0
@@ -13,26 +6,57 @@ holds the leaf hashes. A subtree of the RFC tree that is not complete (it lies o
 edge) is the right fold of its binary decomposition into complete subtrees, so every hash a
 proof needs is a function of O(log n) stored nodes. Reads therefore plan the keys they need,
 fetch them with a single batched :meth:`NodeReader.get_nodes` call and assemble the result.
+
+This module is the tree's one entry point: it re-exports the hashing primitives
+(:mod:`soxtrail.ledger.hashing`) and the pure verifiers (:mod:`soxtrail.ledger.verify`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from typing import Protocol
 
-from soxtrail.ledger._encoding import HASH_SIZE
-from soxtrail.ledger.canonical import canonical_json
 from soxtrail.ledger.errors import FormatError, OutOfRangeError, VerificationError
+from soxtrail.ledger.hashing import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    entry_leaf_hash,
+    largest_power_of_two_below,
+    leaf_hash,
+    node_hash,
+    root_from_leaves,
+)
+from soxtrail.ledger.verify import root_from_inclusion, verify_consistency, verify_inclusion
+
+__all__ = [
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "MemoryNodeStore",
+    "NodeKey",
+    "NodeReader",
+    "TreeBuilder",
+    "assemble_consistency_proof",
+    "assemble_inclusion_proof",
+    "assemble_root",
+    "consistency_proof",
+    "consistency_proof_keys",
+    "entry_leaf_hash",
+    "fetch_nodes",
+    "frontier_keys",
+    "inclusion_proof",
+    "inclusion_proof_keys",
+    "leaf_hash",
+    "node_hash",
+    "root_at",
+    "root_from_inclusion",
+    "root_from_leaves",
+    "root_keys",
+    "verify_consistency",
+    "verify_inclusion",
+]
 
 NodeKey = tuple[int, int]
 """``(level, index)``: the complete subtree over leaves ``[index << level, (index+1) << level)``."""
-
-EMPTY_ROOT: bytes = bytes.fromhex(
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-)
-"""Root hash of the empty tree: SHA-256 of the empty string."""
 
 Range = tuple[int, int]
 
@@ -49,42 +73,7 @@ class NodeReader(Protocol):
         ...
 
 
-def leaf_hash(data: bytes) -> bytes:
-    """Hash a leaf: ``SHA-256(0x00 || data)``."""
-    return hashlib.sha256(b"\x00" + data).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    """Hash an interior node: ``SHA-256(0x01 || left || right)``."""
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-def entry_leaf_hash(entry: object) -> bytes:
-    """Leaf hash of a ledger entry: ``SHA-256(0x00 || JCS(entry))``.
-
-    Raises:
-        FormatError: ``entry`` has no canonical JSON form.
-    """
-    return leaf_hash(canonical_json(entry))
-
-
-def root_from_leaves(leaf_hashes: Sequence[bytes]) -> bytes:
-    """Compute MTH by the recursive definition of RFC 9162 §2.1.1 (the reference)."""
-    n = len(leaf_hashes)
-    if n == 0:
-        return EMPTY_ROOT
-    if n == 1:
-        return leaf_hashes[0]
-    k = _split(n)
-    return node_hash(root_from_leaves(leaf_hashes[:k]), root_from_leaves(leaf_hashes[k:]))
-
-
 # --- planning: which stored nodes a read needs -------------------------------------------
-
-
-def _split(n: int) -> int:
-    """Largest power of two strictly smaller than ``n`` (``n >= 2``)."""
-    return 1 << ((n - 1).bit_length() - 1)
 
 
 def frontier_keys(size: int) -> list[NodeKey]:
@@ -124,7 +113,7 @@ def _inclusion_ranges(index: int, size: int) -> list[Range]:
     ranges: list[Range] = []
     start, end = 0, size
     while end - start > 1:
-        k = _split(end - start)
+        k = largest_power_of_two_below(end - start)
         if index - start < k:
             ranges.append((start + k, end))
             end = start + k
@@ -140,7 +129,7 @@ def _consistency_ranges(old_size: int, new_size: int) -> list[Range]:
     ranges: list[Range] = []
     start, end, m, complete = 0, new_size, old_size, True
     while m != end - start:
-        k = _split(end - start)
+        k = largest_power_of_two_below(end - start)
         if m <= k:
             ranges.append((start + k, end))
             end = start + k
@@ -207,7 +196,7 @@ def fetch_nodes(reader: NodeReader, keys: Collection[NodeKey]) -> dict[NodeKey, 
     return nodes
 
 
-def range_hash(start: int, end: int, nodes: Mapping[NodeKey, bytes]) -> bytes:
+def _range_hash(start: int, end: int, nodes: Mapping[NodeKey, bytes]) -> bytes:
     """Hash of the RFC subtree ``[start, end)`` from its complete-subtree decomposition."""
     try:
         hashes = [nodes[key] for key in _range_keys(start, end)]
@@ -224,7 +213,7 @@ def range_hash(start: int, end: int, nodes: Mapping[NodeKey, bytes]) -> bytes:
 def assemble_inclusion_proof(index: int, size: int, nodes: Mapping[NodeKey, bytes]) -> list[bytes]:
     """Build PATH(index, D[size]) from fetched ``inclusion_proof_keys(index, size)`` nodes."""
     _check_index(index, size)
-    return [range_hash(a, b, nodes) for a, b in _inclusion_ranges(index, size)]
+    return [_range_hash(a, b, nodes) for a, b in _inclusion_ranges(index, size)]
 
 
 def assemble_consistency_proof(
@@ -232,12 +221,19 @@ def assemble_consistency_proof(
 ) -> list[bytes]:
     """Build PROOF(old_size, D[new_size]) from fetched ``consistency_proof_keys`` nodes."""
     _check_sizes(old_size, new_size)
-    return [range_hash(a, b, nodes) for a, b in _consistency_ranges(old_size, new_size)]
+    return [_range_hash(a, b, nodes) for a, b in _consistency_ranges(old_size, new_size)]
+
+
+def assemble_root(size: int, nodes: Mapping[NodeKey, bytes]) -> bytes:
+    """Root of the tree of ``size`` leaves from fetched ``root_keys(size)`` nodes."""
+    if size < 0:
+        raise OutOfRangeError(f"tree size must be non-negative, got {size}")
+    return _range_hash(0, size, nodes)
 
 
 def root_at(size: int, reader: NodeReader) -> bytes:
     """Root hash of the tree of ``size`` leaves, from at most one batched read."""
-    return range_hash(0, size, fetch_nodes(reader, root_keys(size)))
+    return assemble_root(size, fetch_nodes(reader, root_keys(size)))
 
 
 def inclusion_proof(index: int, size: int, reader: NodeReader) -> list[bytes]:
@@ -261,154 +257,6 @@ def consistency_proof(old_size: int, new_size: int, reader: NodeReader) -> list[
     """
     nodes = fetch_nodes(reader, consistency_proof_keys(old_size, new_size))
     return assemble_consistency_proof(old_size, new_size, nodes)
-
-
-# --- verification (RFC 9162 §2.1.3.2 and §2.1.4.2) ------------------------------------
-
-
-def _check_hash(value: bytes, what: str) -> None:
-    if len(value) != HASH_SIZE:
-        raise VerificationError(f"{what} has {len(value)} bytes, not {HASH_SIZE}")
-
-
-def _inclusion_length(index: int, size: int) -> int:
-    inner = (index ^ (size - 1)).bit_length()
-    return inner + (index >> inner).bit_count()
-
-
-def root_from_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:
-    """Root implied by an inclusion proof, per RFC 9162 §2.1.3.2 steps 1 to 4.
-
-    Raises:
-        VerificationError: ``index >= size``, a hash is not 32 bytes or the proof has the
-            wrong number of elements.
-    """
-    if not 0 <= index < size:
-        raise VerificationError(f"leaf index {index} is outside a tree of size {size}")
-    _check_hash(leaf, "leaf hash")
-    expected = _inclusion_length(index, size)
-    if len(proof) != expected:
-        raise VerificationError(
-            f"inclusion proof for leaf {index} of {size} has {len(proof)} hashes, "
-            f"expected {expected}"
-        )
-    fn, sn, r = index, size - 1, leaf
-    for position, p in enumerate(proof):
-        _check_hash(p, f"inclusion proof element {position}")
-        if sn == 0:
-            raise VerificationError("inclusion proof is longer than the path to the root")
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while fn and not fn & 1:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise VerificationError("inclusion proof is shorter than the path to the root")
-    return r
-
-
-def verify_inclusion(
-    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
-) -> None:
-    """Verify that ``leaf_hash`` is leaf ``index`` of the tree of ``size`` with ``root``.
-
-    Raises:
-        VerificationError: The proof does not prove it (with the reason).
-    """
-    computed = root_from_inclusion(leaf_hash, index, size, proof)
-    if not hmac.compare_digest(computed, root):
-        raise VerificationError(
-            f"inclusion proof for leaf {index} of {size} yields root {computed.hex()}, "
-            f"not the expected {root.hex()}"
-        )
-
-
-def _consistency_length(old_size: int, new_size: int) -> int:
-    index = old_size - 1
-    inner = (index ^ (new_size - 1)).bit_length()
-    border = (index >> inner).bit_count()
-    shift = (old_size & -old_size).bit_length() - 1
-    seeded = 0 if old_size == 1 << shift else 1
-    return seeded + inner - shift + border
-
-
-def verify_consistency(
-    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
-) -> None:
-    """Verify that the tree ``new_size``/``new_root`` extends ``old_size``/``old_root``.
-
-    Implements RFC 9162 §2.1.4.2, which is defined for ``0 < old_size < new_size``. Equal
-    sizes need an empty proof and equal roots (at size 0, both must be ``EMPTY_ROOT``). A
-    proof from the empty tree to a non-empty one is rejected: it would prove nothing, as
-    every tree extends the empty tree, so callers should special-case it
-    (``old_root == EMPTY_ROOT``) if they need to.
-
-    Raises:
-        VerificationError: The proof does not prove consistency (with the reason).
-    """
-    if not 0 <= old_size <= new_size:
-        raise VerificationError(
-            f"consistency needs 0 <= old_size <= new_size, got {old_size} and {new_size}"
-        )
-    if old_size == new_size:
-        if proof:
-            raise VerificationError("trees of equal size need an empty consistency proof")
-        if old_size == 0 and old_root != EMPTY_ROOT:
-            raise VerificationError("the root of an empty tree must be SHA-256 of nothing")
-        if not hmac.compare_digest(old_root, new_root):
-            raise VerificationError(f"two different roots for the same tree size {old_size}")
-        return
-    if old_size == 0:
-        raise VerificationError("a consistency proof from the empty tree is meaningless")
-    # RFC 9162 §2.1.4.2 step 1.
-    if not proof:
-        raise VerificationError("empty consistency proof between different tree sizes")
-    expected = _consistency_length(old_size, new_size)
-    if len(proof) != expected:
-        raise VerificationError(
-            f"consistency proof {old_size}->{new_size} has {len(proof)} hashes, expected {expected}"
-        )
-    for position, p in enumerate(proof):
-        _check_hash(p, f"consistency proof element {position}")
-    # Step 2: if old_size is a power of 2, the old root seeds the path.
-    path = list(proof)
-    if old_size & (old_size - 1) == 0:
-        path.insert(0, old_root)
-    # Steps 3 and 4.
-    fn, sn = old_size - 1, new_size - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    # Steps 5 and 6.
-    fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            raise VerificationError("consistency proof is longer than the path to the root")
-        if fn & 1 or fn == sn:
-            fr = node_hash(c, fr)
-            sr = node_hash(c, sr)
-            while fn and not fn & 1:
-                fn >>= 1
-                sn >>= 1
-        else:
-            sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
-    # Step 7.
-    if sn != 0:
-        raise VerificationError("consistency proof is shorter than the path to the root")
-    if not hmac.compare_digest(fr, old_root):
-        raise VerificationError(
-            f"consistency proof yields old root {fr.hex()}, not the expected {old_root.hex()}"
-        )
-    if not hmac.compare_digest(sr, new_root):
-        raise VerificationError(
-            f"consistency proof yields new root {sr.hex()}, not the expected {new_root.hex()}"
-        )
 
 
 # --- streaming construction ----------------------------------------------------------

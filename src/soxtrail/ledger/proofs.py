@@ -26,10 +26,10 @@ from soxtrail.ledger.merkle import (
     NodeReader,
     assemble_consistency_proof,
     assemble_inclusion_proof,
+    assemble_root,
     consistency_proof_keys,
     fetch_nodes,
     inclusion_proof_keys,
-    range_hash,
     root_keys,
     verify_consistency,
     verify_inclusion,
@@ -221,7 +221,7 @@ def prove_inclusion(index: int, size: int, reader: NodeReader) -> InclusionProof
         index=index,
         tree_size=size,
         leaf_hash=nodes[(0, index)],
-        root=range_hash(0, size, nodes),
+        root=assemble_root(size, nodes),
         proof=tuple(assemble_inclusion_proof(index, size, nodes)),
     )
 
@@ -238,7 +238,7 @@ def prove_consistency(old_size: int, new_size: int, reader: NodeReader) -> Consi
     return ConsistencyProof(
         old_size=old_size,
         new_size=new_size,
-        old_root=range_hash(0, old_size, nodes),
-        new_root=range_hash(0, new_size, nodes),
+        old_root=assemble_root(old_size, nodes),
+        new_root=assemble_root(new_size, nodes),
         proof=tuple(assemble_consistency_proof(old_size, new_size, nodes)),
     )
