@@ -1,0 +1,161 @@
+"""RFC 8785 JSON Canonicalization Scheme (JCS) and SHA-256 helpers.
+
+``canonical_json`` turns a JSON value (``dict`` with ``str`` keys, ``list``/``tuple``, ``str``,
+``int``, ``float``, ``bool``, ``None``) into its one canonical UTF-8 byte form:
+
+* no insignificant whitespace;
+* object members sorted by the UTF-16 code units of their keys;
+* strings escaped as ECMAScript ``JSON.stringify`` does (``\\"``, ``\\\\``, ``\\b``, ``\\f``,
+  ``\\n``, ``\\r``, ``\\t``, other controls as ``\\u00xx``; everything else literal UTF-8);
+* numbers as ECMAScript ``Number.prototype.toString`` prints them (shortest round-trip form,
+  ``1e+21``, ``1e-7``, ``-0`` as ``0``); NaN and infinities are rejected.
+
+Integers are written exactly, in decimal, whatever their size. RFC 8785 assumes I-JSON input
+(numbers are IEEE 754 doubles), so integers outside ``±(2**53 - 1)`` have no portable JCS form:
+other implementations round or reject them. Keep such values in strings if they must be
+verified outside Python.
+
+Most ledger entries contain no floats and only BMP keys; for those the standard library encoder
+with sorted keys produces exactly the JCS bytes, and ``canonical_json`` uses it (a fast path).
+Anything else goes through an exact serializer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+
+from soxtrail.ledger.errors import FormatError
+
+_NON_BMP = re.compile("[\U00010000-\U0010ffff]")
+_FAST_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+_MAX_DEPTH = 512
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def sha256_hex(data: bytes) -> str:
+    """Return the lowercase hex SHA-256 digest of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical_json(value: object) -> bytes:
+    """Serialize a JSON value to its RFC 8785 canonical UTF-8 bytes.
+
+    Args:
+        value: A JSON value built from ``dict`` (``str`` keys only), ``list``, ``tuple``,
+            ``str``, ``int``, ``float``, ``bool`` and ``None``.
+
+    Returns:
+        The canonical serialization, UTF-8 encoded.
+
+    Raises:
+        FormatError: ``value`` contains a non-JSON type (bytes, set, datetime, ...), a
+            non-string object key, NaN or an infinity, a lone surrogate, or is nested deeper
+            than 512 levels.
+    """
+    needs_exact = _scan(value, 0)
+    try:
+        text = _FAST_ENCODER.encode(value) if not needs_exact else _exact(value)
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FormatError("string contains a lone surrogate, which is not valid Unicode") from exc
+
+
+def _scan(value: object, depth: int) -> bool:
+    """Validate ``value`` and tell whether it needs the exact serializer.
+
+    Scalars of the exact types ``str``, ``int``, ``bool`` and ``None`` are skipped inline
+    (a set lookup), which keeps the scan a fraction of the encoding time.
+
+    Returns:
+        True if ``value`` contains a float or an object key outside the Basic Multilingual
+        Plane (whose UTF-16 order differs from code point order).
+    """
+    if depth > _MAX_DEPTH:
+        raise FormatError(f"JSON value nested deeper than {_MAX_DEPTH} levels")
+    exact = False
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if type(key) is not str and not isinstance(key, str):
+                raise FormatError(f"JSON object keys must be strings, got {type(key).__name__}")
+            if not key.isascii() and _NON_BMP.search(key) is not None:
+                exact = True
+            if type(item) not in _PLAIN:
+                exact = _scan(item, depth + 1) or exact
+        return exact
+    if isinstance(value, list | tuple):
+        for item in value:
+            if type(item) not in _PLAIN:
+                exact = _scan(item, depth + 1) or exact
+        return exact
+    if value is None or isinstance(value, str | int):
+        return False
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise FormatError(f"{value!r} has no JSON representation")
+        return True
+    raise FormatError(f"{type(value).__name__} is not a JSON type")
+
+
+def _exact(value: object) -> str:
+    """Serialize an already validated JSON value, exactly per RFC 8785."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return _FAST_ENCODER.encode(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return es_number(value)
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda kv: kv[0].encode("utf-16-be"))
+        members = (f"{_FAST_ENCODER.encode(key)}:{_exact(item)}" for key, item in items)
+        return "{" + ",".join(members) + "}"
+    assert isinstance(value, list | tuple)
+    return "[" + ",".join(_exact(item) for item in value) + "]"
+
+
+def es_number(value: float) -> str:
+    """Format a finite float as ECMAScript ``Number.prototype.toString`` does.
+
+    Python's ``repr`` yields the shortest digit string that round-trips, which is the digit
+    string ECMAScript picks; only the layout (where the point goes, when to use an exponent)
+    differs, and is rebuilt here per ECMA-262 ``Number::toString``.
+
+    Raises:
+        FormatError: ``value`` is NaN or infinite.
+    """
+    if not math.isfinite(value):
+        raise FormatError(f"{value!r} has no JSON representation")
+    if value == 0:
+        return "0"  # also for -0.0, as ECMAScript prints it
+    sign = "-" if value < 0 else ""
+    mantissa, _, exp_text = repr(abs(value)).partition("e")
+    int_part, _, frac_part = mantissa.partition(".")
+    digits = int_part + frac_part
+    # The value is 0.<digits> * 10**point, with point counted from the first digit.
+    point = len(int_part) + (int(exp_text) if exp_text else 0)
+    stripped = digits.lstrip("0")
+    point -= len(digits) - len(stripped)
+    digits = stripped.rstrip("0")
+    k = len(digits)
+    if k <= point <= 21:
+        body = digits + "0" * (point - k)
+    elif 0 < point <= 21:
+        body = f"{digits[:point]}.{digits[point:]}"
+    elif -6 < point <= 0:
+        body = "0." + "0" * -point + digits
+    else:
+        exponent = point - 1
+        exp_sign = "+" if exponent >= 0 else "-"
+        head = digits if k == 1 else f"{digits[0]}.{digits[1:]}"
+        body = f"{head}e{exp_sign}{abs(exponent)}"
+    return sign + body
