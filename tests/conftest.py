@@ -39,3 +39,53 @@ def db_url(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
 
 def fixed_clock() -> datetime:
     return FIXED_NOW
+
+
+class Workspace:
+    """A real workspace (config, key, database on the engine under test) for store tests."""
+
+    def __init__(self, root: Path, db_url: str) -> None:
+        from soxtrail.config import load_config
+        from soxtrail.services.keys import load_signer
+        from soxtrail.services.workspace import init_workspace
+        from soxtrail.store.database import Database
+
+        self.root = root
+        self.db_url = db_url
+        init_workspace(root, db_url=db_url, env_db=None, clock=fixed_clock)
+        self.config = load_config(root / "soxtrail.toml", explicit=True, db_url=db_url)
+        self.signer = load_signer(self.config.key_file, self.config.origin)
+        self.db = Database(self.config.store_url)
+
+    def write_json(self, name: str, document: object) -> Path:
+        import json
+
+        path = self.root / "inputs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document))
+        return path
+
+    def ingest(self, adapter: object, *paths: Path | str):  # type: ignore[no-untyped-def]
+        from soxtrail.services.ingest import ingest
+        from soxtrail.sources.framing import InputSource
+
+        return ingest(
+            self.db,
+            adapter,  # type: ignore[arg-type]
+            [InputSource(str(p)) for p in paths],
+            signer=self.signer,
+            origin=self.config.origin,
+            clock=fixed_clock,
+        )
+
+    def verify(self):  # type: ignore[no-untyped-def]
+        from soxtrail.services.ledger import verify
+
+        return verify(self.db, [self.signer.verifier()], self.config.origin)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, db_url: str) -> Iterator[Workspace]:
+    ws = Workspace(tmp_path / "ws", db_url)
+    yield ws
+    ws.db.dispose()

@@ -41,6 +41,34 @@ def change_request_key(repo: str, number: int) -> str:
     return f"{repo}#{number}"
 
 
+#: Longest key value the store indexes; longer values are truncated for the index only.
+MAX_KEY_LENGTH = 400
+
+
+def lookup_keys(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """The `(name, value)` lookup keys of a record in its JSON form, without duplicates.
+
+    Derived only from the envelope, so `ledger verify` can recompute them from a stored
+    body and catch an index row that was added, altered or removed.
+    """
+    seen: set[tuple[str, str]] = set()
+    candidates: list[tuple[str, Any]] = [
+        ("repo", document.get("repo")),
+        ("commit", document.get("commit")),
+        ("change_request", document.get("change_request")),
+        ("environment", document.get("environment")),
+        ("actor", document.get("actor")),
+        *(("ticket", t) for t in document.get("tickets", ())),
+        *((str(name), value) for name, value in document.get("links", ())),
+    ]
+    for name, value in candidates:
+        if value:
+            key = (name, str(value)[:MAX_KEY_LENGTH])
+            if key not in seen:
+                seen.add(key)
+                yield key
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Evidence:
     """One normalized fact, as a source adapter produced it.
@@ -83,20 +111,7 @@ class Evidence:
 
     def lookup_keys(self) -> Iterator[tuple[str, str]]:
         """Every `(name, value)` lookup key of this record, without duplicates."""
-        seen: set[tuple[str, str]] = set()
-        candidates: list[tuple[str, str | None]] = [
-            ("repo", self.repo),
-            ("commit", self.commit),
-            ("change_request", self.change_request),
-            ("environment", self.environment),
-            ("actor", self.actor),
-            *(("ticket", t) for t in self.tickets),
-            *self.links,
-        ]
-        for name, value in candidates:
-            if value and (name, value) not in seen:
-                seen.add((name, value))
-                yield name, value
+        return lookup_keys(self.to_json())
 
     def to_json(self) -> dict[str, Any]:
         """The record as plain JSON values: what is stored, hashed and shipped to auditors."""

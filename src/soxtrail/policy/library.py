@@ -112,18 +112,20 @@ def load_library(
         meta = parse_control(path, module.text, builtin=module.name.startswith("builtin/"))
         for key in (meta.id, meta.short_name, meta.package):
             if key in seen:
-                raise ConfigError(module.name, "custom.id", f"{key!r} is already defined in {seen[key]}")
+                raise ConfigError(
+                    module.name, "custom.id", f"{key!r} is already defined in {seen[key]}"
+                )
             seen[key] = module.name
         controls.append(meta)
     controls.sort(key=lambda m: m.id)
     settings = dict(settings or {})
     by_id = {m.id: m for m in controls}
     for control_id, values in settings.items():
-        meta = by_id.get(control_id)
-        if meta is None:
+        found = by_id.get(control_id)
+        if found is None:
             raise ConfigError(config_name, f"controls.{control_id}", "no such control")
         for name, value in values.items():
-            problem = check_value(meta, name, value)
+            problem = check_value(found, name, value)
             if problem:
                 raise ConfigError(config_name, f"controls.{control_id}.{name}", problem)
     return Library(tuple(modules), tuple(controls), policy_digest(modules), settings)

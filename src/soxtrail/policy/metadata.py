@@ -33,8 +33,18 @@ POPULATIONS = (
 PHASES = ("gate", "period")
 _TYPES = {"integer": int, "number": (int, float), "string": str, "boolean": bool, "array": list}
 _PACKAGE = re.compile(r"^package\s+([A-Za-z0-9_.]+)\s*$", re.MULTILINE)
-_REQUIRED = ("id", "short_name", "domain", "frequency", "population", "phases", "evidence",
-             "objective", "test_procedure", "sox_refs")
+_REQUIRED = (
+    "id",
+    "short_name",
+    "domain",
+    "frequency",
+    "population",
+    "phases",
+    "evidence",
+    "objective",
+    "test_procedure",
+    "sox_refs",
+)
 
 
 @dataclass(frozen=True)

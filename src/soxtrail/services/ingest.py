@@ -6,10 +6,10 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
 
 from soxtrail.domain.errors import InputError, InternalError
 from soxtrail.domain.evidence import Evidence
+from soxtrail.domain.progress import NoProgress, Progress
 from soxtrail.ledger.note import NoteSigner
 from soxtrail.services.clock import Clock
 from soxtrail.sources.base import Adapter, Document, Framing, Parsed
@@ -17,24 +17,6 @@ from soxtrail.sources.framing import Framed, InputSource, expand, frame, input_s
 from soxtrail.store.database import Database
 from soxtrail.store.evidence import EvidenceWriter, NewDocument, WriteCounts
 from soxtrail.store.ledger import LedgerWriter, StoredCheckpoint, write_checkpoint
-
-
-class Progress(Protocol):
-    """Where long work reports how far it got (the CLI shows a Rich progress bar)."""
-
-    def start(self, total: int | None, description: str) -> None: ...
-
-    def advance(self, amount: int) -> None: ...
-
-
-class NoProgress:
-    """A progress sink that shows nothing."""
-
-    def start(self, total: int | None, description: str) -> None:
-        return None
-
-    def advance(self, amount: int) -> None:
-        return None
 
 
 @dataclass

@@ -175,7 +175,7 @@ class EvidenceWriter:
                     }
                 )
                 key_rows.extend(
-                    {"name": name, "value": value[:400], "record_id": key}
+                    {"name": name, "value": value, "record_id": key}
                     for name, value in record.lookup_keys()
                 )
                 self.counts.records_new += 1

@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from soxtrail import __version__
 from soxtrail.domain.errors import SoxtrailError
-from soxtrail.interfaces.cli import ingest, workspace
+from soxtrail.interfaces.cli import ingest, ledger, workspace
 from soxtrail.interfaces.cli.context import CliState
 
 app = typer.Typer(
@@ -76,35 +75,32 @@ def root(
 
 workspace.register(app)
 ingest.register(app)
+ledger.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit code (the console script exits with it)."""
+    """Run the CLI and return its exit code (the console script exits with it).
+
+    Typer runs in standalone mode, so usage errors are printed its way and exit 2; our own
+    errors come out of it as exceptions and are mapped to their exit codes here.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = app(args=args, prog_name="soxtrail", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return 2
-    except click.exceptions.Abort:
-        sys.stderr.write("aborted\n")
-        return 130
+        app(args=args, prog_name="soxtrail")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     except SoxtrailError as exc:
         sys.stderr.write(f"soxtrail: error: {exc.diagnostics()}\n")
         return exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return 130
     except Exception as exc:
         sys.stderr.write(f"soxtrail: internal error: {type(exc).__name__}: {exc}\n")
-        if "--debug" in args or _debug_env():
+        if _debug_env():
             traceback.print_exc()
         else:
             sys.stderr.write("set SOXTRAIL_DEBUG=1 for the traceback, and please report it\n")
         return 3
-    return int(result) if isinstance(result, int) else 0
+    return 0
 
 
 def _debug_env() -> bool:
