@@ -10,8 +10,9 @@ BIN    := $(VENV)/bin
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.base-installed: pyproject.toml | $(BIN)/python
+$(VENV)/.base-installed: pyproject.toml scripts/install-opa.sh | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	scripts/install-opa.sh $(BIN)
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml scripts/install-dev.sh | $(BIN)/python

@@ -16,7 +16,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -84,7 +84,12 @@ class SigningSection(_Section):
 
 
 class PolicySection(_Section):
+    #: Folders of user controls, loaded beside the built-in library.
     directories: tuple[str, ...] = ()
+    #: The Rego engine: "opa" (embedded OPA, the default) or "rego-cpp" (not recommended).
+    engine: Literal["opa", "rego-cpp"] = "opa"
+    #: Seconds an evaluation may take before every control it covers is `error`.
+    timeout_seconds: float = Field(default=10.0, gt=0)
 
 
 class SystemSection(_Section):

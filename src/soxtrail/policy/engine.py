@@ -1,0 +1,225 @@
+"""Rego engines behind one small interface (docs/adr/0002-policy-engine.md).
+
+`OpaEngine` embeds real OPA (the Go implementation, through `opa-golib-python-bindings`) and
+is the engine soxtrail runs: it is the reference semantics of Rego and evaluates a control
+set in about a millisecond. `RegoCppEngine` (regopy, Microsoft's rego-cpp) can be chosen with
+`[policy] engine = "rego-cpp"`, but it fails our golden decision tests (wrong strings from
+`concat` over sets, unescaped quotes in its JSON output, wrong answers and crashes under
+`with`), so it is not recommended; the ADR lists what we measured.
+
+Both compile the library once and answer one query per evaluation: the `results` of every
+control package, keyed by short name. A package whose `results` is undefined is simply absent
+from the answer; the caller turns that into `error` (fail closed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from soxtrail.domain.errors import SoxtrailError
+from soxtrail.policy.library import Library, Module
+
+#: Every control package's results, by short name (packages without results are absent).
+RESULTS_QUERY = "x := {name: r | some name; r := data.soxtrail.controls[name].results}"
+_TEST_RULE = re.compile(r"^(test_[A-Za-z0-9_]+)\b", re.MULTILINE)
+
+
+class EngineError(SoxtrailError):
+    """The policy engine failed: compilation, a runtime error, or an unreadable answer."""
+
+    code = "policy_engine"
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class RegoTest:
+    package: str
+    name: str
+    module: str
+    passed: bool
+    message: str = ""
+
+
+class Engine(Protocol):
+    name: str
+
+    def evaluate(self, input_document: Mapping[str, Any]) -> dict[str, Any]:
+        """Results of every control package for one input (see RESULTS_QUERY)."""
+        ...
+
+    def evaluate_package(self, package: str, input_document: Mapping[str, Any]) -> Any:
+        """`data.<package>.results` alone (used to isolate a failing control)."""
+        ...
+
+    def run_tests(self) -> list[RegoTest]:
+        """Run every `test_*` rule of every test module; a test passes when it is `true`."""
+        ...
+
+
+def test_rules(modules: Sequence[Module]) -> list[tuple[Module, str]]:
+    """Every `test_*` rule head in the test modules, in file order, without repeats."""
+    found: list[tuple[Module, str]] = []
+    for module in modules:
+        if not module.is_test:
+            continue
+        seen: set[str] = set()
+        for name in _TEST_RULE.findall(module.text):
+            if name not in seen:
+                seen.add(name)
+                found.append((module, name))
+    return found
+
+
+class RegoCppEngine:
+    """Evaluates with regopy (rego-cpp). Thread-safe through a lock; compiled once."""
+
+    name = "rego-cpp"
+
+    def __init__(self, library: Library, *, include_tests: bool = False) -> None:
+        from regopy import Interpreter, RegoError
+
+        self._error = RegoError
+        self._library = library
+        self._lock = threading.Lock()
+        self._interpreter = Interpreter()
+        modules = library.modules if include_tests else library.policy_modules
+        try:
+            for module in modules:
+                self._interpreter.add_module(module.name, module.text)
+            self._bundle = self._interpreter.build(RESULTS_QUERY)
+        except RegoError as exc:
+            raise EngineError(f"the policy library does not compile: {exc}") from exc
+        if not self._bundle.ok():
+            raise EngineError(f"the policy library does not compile: {self._bundle.node}")
+        self._modules = modules
+
+    @staticmethod
+    def _value(output: Any, *, binding: str | None) -> Any:
+        text = str(output)
+        if text.strip() == "undefined":
+            return _UNDEFINED
+        if not output.ok():
+            raise EngineError(f"evaluation failed: {text}")
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise EngineError(f"unreadable engine output: {text[:200]}") from exc
+        if binding is not None:
+            bindings = document.get("bindings") or {}
+            return bindings.get(binding, _UNDEFINED)
+        expressions = document.get("expressions") or []
+        return expressions[0] if expressions else _UNDEFINED
+
+    def evaluate(self, input_document: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            try:
+                self._interpreter.set_input_term(json.dumps(input_document))
+                output = self._interpreter.query_bundle(self._bundle)
+            except self._error as exc:
+                raise EngineError(f"evaluation failed: {exc}") from exc
+            value = self._value(output, binding="x")
+        if value is _UNDEFINED or not isinstance(value, dict):
+            raise EngineError("the results query was undefined")
+        return value
+
+    def evaluate_package(self, package: str, input_document: Mapping[str, Any]) -> Any:
+        with self._lock:
+            try:
+                self._interpreter.set_input_term(json.dumps(input_document))
+                output = self._interpreter.query(f"data.{package}.results")
+            except self._error as exc:
+                raise EngineError(f"evaluation of {package} failed: {exc}") from exc
+            value = self._value(output, binding=None)
+        return None if value is _UNDEFINED else value
+
+    def run_tests(self) -> list[RegoTest]:
+        """Refused: Rego unit tests rely on `with input as`, which crashes rego-cpp."""
+        raise EngineError(
+            "rego-cpp cannot run Rego unit tests (`with input as` crashes it); use the opa engine"
+        )
+
+
+class OpaEngine:
+    """Evaluates with real OPA embedded through `opa-golib-python-bindings` (optional)."""
+
+    name = "opa"
+
+    def __init__(self, library: Library) -> None:
+        try:
+            from opa_bindings import OpaEngine as _Opa
+            from opa_bindings import OpaError
+        except ImportError as exc:  # pragma: no cover - depends on the optional wheel
+            raise EngineError(
+                "the OPA engine is not installed: run `pip install --ignore-requires-python "
+                "opa-golib-python-bindings==0.4.4` (see docs/adr/0002-policy-engine.md)"
+            ) from exc
+        self._error = OpaError
+        self._library = library
+        self._engine = _Opa()
+        self._lock = threading.Lock()
+        try:
+            for module in library.modules:
+                self._engine.add_policy(module.name, module.text)
+        except OpaError as exc:
+            raise EngineError(f"the policy library does not compile: {exc}") from exc
+
+    def evaluate(self, input_document: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            try:
+                rows = self._engine.eval_query(RESULTS_QUERY, input=dict(input_document))
+            except self._error as exc:
+                raise EngineError(f"evaluation failed: {exc}") from exc
+        if not rows or not isinstance(rows[0].get("x"), dict):
+            raise EngineError("the results query was undefined")
+        value: dict[str, Any] = rows[0]["x"]
+        return value
+
+    def evaluate_package(self, package: str, input_document: Mapping[str, Any]) -> Any:
+        with self._lock:
+            try:
+                rows = self._engine.eval_query(
+                    f"x := data.{package}.results", input=dict(input_document)
+                )
+            except self._error as exc:
+                raise EngineError(f"evaluation of {package} failed: {exc}") from exc
+        return rows[0]["x"] if rows else None
+
+    def run_tests(self) -> list[RegoTest]:
+        outcomes = []
+        for module, rule in test_rules(self._library.modules):
+            with self._lock:
+                try:
+                    rows = self._engine.eval_query(f"x := data.{module.package}.{rule}")
+                except self._error as exc:
+                    outcomes.append(RegoTest(module.package, rule, module.name, False, str(exc)))
+                    continue
+            value = rows[0]["x"] if rows else _UNDEFINED
+            passed = value is True
+            message = "" if passed else f"got {'undefined' if value is _UNDEFINED else value!r}"
+            outcomes.append(RegoTest(module.package, rule, module.name, passed, message))
+        return outcomes
+
+
+class _Undefined:
+    def __repr__(self) -> str:
+        return "undefined"
+
+
+_UNDEFINED: Any = _Undefined()
+
+
+ENGINES = ("opa", "rego-cpp")
+
+
+def make_engine(library: Library, name: str = "opa") -> Engine:
+    """The engine called `name`: `opa` (the default) or `rego-cpp`."""
+    if name == "opa":
+        return OpaEngine(library)
+    if name == "rego-cpp":
+        return RegoCppEngine(library)
+    raise EngineError(f"unknown policy engine {name!r} (known: {', '.join(ENGINES)})")

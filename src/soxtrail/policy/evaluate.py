@@ -1,0 +1,179 @@
+"""Evaluate controls on one input and hold their answers to the contract (fail closed).
+
+The engine's answer is only trusted where it keeps docs/policy-contract.md: one well-formed
+result per subject of the control's population. Everything else becomes `error` with a
+reason that says what was wrong: an undefined `results`, a missing or duplicate subject, an
+unknown result value, an engine failure, a timeout. `error` never allows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from soxtrail.domain.results import ControlResult, Result
+from soxtrail.policy.engine import Engine, EngineError
+from soxtrail.policy.library import Library
+from soxtrail.policy.metadata import ControlMeta
+
+NO_SUBJECT = "*"
+_ALLOWED = {"pass": Result.PASS, "fail": Result.FAIL, "not_applicable": Result.NOT_APPLICABLE}
+
+
+def expected_subjects(meta: ControlMeta, document: Mapping[str, Any]) -> list[str]:
+    """The subjects a control must report on, by its population (the contract's table)."""
+    change_set = document.get("change_set") or {}
+    population = meta.population
+    if population == "change_request":
+        return [cr["subject"] for cr in change_set.get("change_requests", [])]
+    if population == "deployment":
+        deployment = document.get("deployment")
+        return [deployment["subject"]] if deployment else []
+    if population == "push":
+        return [p["subject"] for p in document.get("pushes", []) if p.get("protected")]
+    if population == "commit_range":
+        return [c["sha"] for c in change_set.get("commits", [])]
+    if population == "iac_apply":
+        return [i["subject"] for i in document.get("iac", [])]
+    if population == "protection":
+        return [p["subject"] for p in document.get("protection", [])]
+    subjects = document.get("subjects", {}).get(population, [])
+    return [str(s) for s in subjects]
+
+
+def _error(meta: ControlMeta, subject: str, reason: str) -> ControlResult:
+    return ControlResult(meta.id, subject, Result.ERROR, (reason,))
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _check(meta: ControlMeta, raw: Any, expected: Sequence[str]) -> list[ControlResult]:
+    if raw is None:
+        return [
+            _error(meta, s, "the control's results are undefined") for s in expected or [NO_SUBJECT]
+        ]
+    if not isinstance(raw, list):
+        return [
+            _error(meta, s, "the control's results are not a set") for s in expected or [NO_SUBJECT]
+        ]
+    by_subject: dict[str, ControlResult] = {}
+    broken: dict[str, str] = {}
+    for element in raw:
+        if not isinstance(element, dict) or not isinstance(element.get("subject"), str):
+            broken[NO_SUBJECT if not expected else "?"] = f"malformed result {element!r}"
+            continue
+        subject = element["subject"]
+        result = _ALLOWED.get(element.get("result"))  # type: ignore[arg-type]
+        reasons = _strings(element.get("reasons", []))
+        evidence = _strings(element.get("evidence", []))
+        if subject in by_subject or subject in broken:
+            broken[subject] = "more than one result for this subject"
+            by_subject.pop(subject, None)
+            continue
+        if result is None:
+            broken[subject] = f"unknown result {element.get('result')!r}"
+        elif reasons is None or evidence is None:
+            broken[subject] = "reasons and evidence must be lists of strings"
+        elif result is not Result.PASS and not reasons:
+            broken[subject] = f"a {result.value} result without a reason"
+        else:
+            by_subject[subject] = ControlResult(meta.id, subject, result, reasons, evidence)
+    out: list[ControlResult] = []
+    wanted = list(expected) or [NO_SUBJECT]
+    for subject in wanted:
+        if subject in broken:
+            out.append(_error(meta, subject, broken.pop(subject)))
+        elif subject in by_subject:
+            verdict = by_subject.pop(subject)
+            if subject == NO_SUBJECT and verdict.result is not Result.NOT_APPLICABLE:
+                verdict = _error(meta, subject, "no subjects, yet the control did not say n/a")
+            out.append(verdict)
+        else:
+            out.append(_error(meta, subject, "the control gave no result for this subject"))
+    out.extend(
+        _error(meta, subject, "a result for a subject that is not in the input")
+        for subject in [*by_subject, *broken]
+    )
+    return out
+
+
+def _evaluate_with_timeout(
+    engine: Engine, document: Mapping[str, Any], timeout: float
+) -> dict[str, Any]:
+    answer: dict[str, Any] = {}
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            answer.update(engine.evaluate(document))
+        except BaseException as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="policy-eval", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise EngineError(f"the policy engine did not answer within {timeout:g} s")
+    if failure:
+        raise failure[0]
+    return answer
+
+
+def evaluate_controls(
+    engine: Engine,
+    library: Library,
+    document: Mapping[str, Any],
+    controls: Sequence[ControlMeta],
+    *,
+    timeout: float = 10.0,
+) -> list[ControlResult]:
+    """Evaluate `controls` on `document`; one ControlResult per control and subject.
+
+    1. Disabled controls are reported `not_applicable`, saying so.
+    2. One engine call answers every control; if it fails, each control is evaluated
+       alone so that one broken control does not hide the others' verdicts.
+    3. Each control's answer is checked against the contract; what does not hold is `error`.
+    """
+    results: list[ControlResult] = []
+    active = []
+    for meta in controls:
+        if library.enabled(meta):
+            active.append(meta)
+        else:
+            results.append(
+                ControlResult(
+                    meta.id,
+                    NO_SUBJECT,
+                    Result.NOT_APPLICABLE,
+                    (f"disabled in the configuration ([controls.{meta.id}] enabled = false)",),
+                )
+            )
+    if not active:
+        return results
+    try:
+        answers: dict[str, Any] = _evaluate_with_timeout(engine, document, timeout)
+    except EngineError as exc:
+        answers = {}
+        failures: dict[str, str] = {}
+        for meta in active:
+            try:
+                answers[meta.short_name] = engine.evaluate_package(meta.package, document)
+            except EngineError as inner:
+                failures[meta.short_name] = str(inner)
+        if "did not answer" in str(exc):
+            failures = {m.short_name: str(exc) for m in active}
+        for meta in active:
+            if meta.short_name in failures:
+                subjects = expected_subjects(meta, document) or [NO_SUBJECT]
+                results.extend(_error(meta, s, failures[meta.short_name]) for s in subjects)
+                active = [m for m in active if m is not meta]
+    for meta in active:
+        results.extend(
+            _check(meta, answers.get(meta.short_name), expected_subjects(meta, document))
+        )
+    return results
