@@ -16,9 +16,17 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    ValidationError,
+    field_validator,
+)
 
 from soxtrail.domain.errors import ConfigError
 from soxtrail.domain.globs import GlobError, PathGlobs
@@ -37,6 +45,7 @@ ControlValue = Scalar | list[Scalar]
 
 
 class _Section(BaseModel):
+    # Scalars are strict (StrictBool, Strict floats): "yes" is not a boolean in a control file.
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -89,7 +98,7 @@ class PolicySection(_Section):
     #: The Rego engine: "opa" (embedded OPA, the default) or "rego-cpp" (not recommended).
     engine: Literal["opa", "rego-cpp"] = "opa"
     #: Seconds an evaluation may take before every control it covers is `error`.
-    timeout_seconds: float = Field(default=10.0, gt=0)
+    timeout_seconds: Annotated[float, Strict()] = Field(default=10.0, gt=0)
 
 
 class SystemSection(_Section):
@@ -98,7 +107,7 @@ class SystemSection(_Section):
     protected_branches: tuple[str, ...] = ("main",)
     production_environments: tuple[str, ...] = ("production",)
     financial_paths: tuple[str, ...] = ()
-    require_signed_commits: bool = False
+    require_signed_commits: StrictBool = False
 
     @field_validator("name")
     @classmethod
