@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,32 @@ class SigningSection(_Section):
     gpg_public_keys: tuple[str, ...] = ()
 
 
+class ChangesSection(_Section):
+    #: Labels (on PRs) or ticket types that mark an emergency change (CM-10).
+    emergency_labels: tuple[str, ...] = ("emergency", "hotfix")
+    #: For a first deployment (nothing deployed yet), how far back the change set reaches.
+    first_deployment_since: str | None = None
+    #: Non-working days, for business-day windows (YYYY-MM-DD).
+    holidays: tuple[str, ...] = ()
+
+    @field_validator("first_deployment_since")
+    @classmethod
+    def _since(cls, value: str | None) -> str | None:
+        if value is not None:
+            date.fromisoformat(value)
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for day in value:
+            try:
+                date.fromisoformat(day)
+            except ValueError as exc:
+                raise ValueError(f"{day!r} is not a YYYY-MM-DD date") from exc
+        return value
+
+
 class PolicySection(_Section):
     #: Folders of user controls, loaded beside the built-in library.
     directories: tuple[str, ...] = ()
@@ -140,6 +167,7 @@ class ConfigModel(_Section):
     tickets: TicketsSection = TicketsSection()
     signing: SigningSection = SigningSection()
     policy: PolicySection = PolicySection()
+    changes: ChangesSection = ChangesSection()
     identities: dict[str, tuple[str, ...]] = {}
     systems: tuple[SystemSection, ...] = ()
     controls: dict[str, dict[str, ControlValue]] = {}

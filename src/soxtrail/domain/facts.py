@@ -320,7 +320,7 @@ class DriftFacts(Facts):
     differences: tuple[str, ...] = ()
 
 
-FACTS_BY_KIND: dict[Kind, type[Facts]] = {
+FACTS_BY_KIND: dict[Kind, type[Facts]] = {  # completed at the end of the module
     Kind.COMMIT: CommitFacts,
     Kind.PUSH: PushFacts,
     Kind.CHANGE_REQUEST: ChangeRequestFacts,
@@ -338,3 +338,42 @@ FACTS_BY_KIND: dict[Kind, type[Facts]] = {
     Kind.ENVIRONMENT_SNAPSHOT: EnvironmentSnapshotFacts,
     Kind.DRIFT: DriftFacts,
 }
+
+
+# --- soxtrail's own records ----------------------------------------------------------------
+
+
+class ControlOutcome(Facts):
+    id: str
+    result: str
+    subjects: int = 1
+
+
+class DecisionFacts(Facts):
+    """A gate decision: what was decided, on what, under which policy."""
+
+    decision: Literal["allow", "deny"]
+    system: str
+    environment: str
+    commit: str
+    policy_digest: str
+    input_sha256: str
+    controls: tuple[ControlOutcome, ...] = ()
+    dry_run: bool = False
+
+
+class WaiverFacts(Facts):
+    """One event in a waiver's life: requested, approved, rejected or revoked."""
+
+    waiver_id: str
+    action: Literal["request", "approve", "reject", "revoke"]
+    control_id: str
+    subject: str
+    reason: str = ""
+    requested_by: str | None = None
+    approver: str | None = None
+    expires_at: Instant | None = None
+
+
+FACTS_BY_KIND[Kind.DECISION] = DecisionFacts
+FACTS_BY_KIND[Kind.WAIVER] = WaiverFacts

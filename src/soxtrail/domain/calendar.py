@@ -1,0 +1,31 @@
+"""Business days, for windows such as CM-10's "retrospective approval within 2 business days".
+
+A business day is Monday to Friday, minus configured holidays. `business_days_between(a, b)`
+counts the business days that *end* after `a` and no later than `b`: a change merged on
+Friday evening and approved on Monday took 1 business day; approved on Tuesday, 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
+
+from soxtrail.domain.instants import utc
+
+
+def is_business_day(day: date, holidays: Collection[date] = ()) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+def business_days_between(start: datetime, end: datetime, holidays: Collection[date] = ()) -> int:
+    """Business days from `start` to `end` (0 when `end` is on the same day or before)."""
+    first, last = utc(start).date(), utc(end).date()
+    if last <= first:
+        return 0
+    count = 0
+    day = first + timedelta(days=1)
+    while day <= last:
+        if is_business_day(day, holidays):
+            count += 1
+        day += timedelta(days=1)
+    return count

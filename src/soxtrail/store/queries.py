@@ -1,0 +1,127 @@
+"""Batched read queries for the services (the gate's hot path: few round trips each)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from soxtrail.domain.evidence import Evidence, StoredEvidence
+from soxtrail.store.tables import evidence, evidence_keys
+
+_CHUNK = 500
+_COLUMNS = (evidence.c.id, evidence.c.ledger_index, evidence.c.body)
+
+
+def _stored(row: object) -> StoredEvidence:
+    return StoredEvidence(
+        id=str(row.id),  # type: ignore[attr-defined]
+        ledger_index=int(row.ledger_index),  # type: ignore[attr-defined]
+        evidence=Evidence.from_json(json.loads(row.body)),  # type: ignore[attr-defined]
+    )
+
+
+def by_keys(
+    conn: Connection,
+    name: str,
+    values: Collection[str],
+    kinds: Sequence[str] | None = None,
+) -> dict[str, list[StoredEvidence]]:
+    """Records with lookup key `name` equal to any of `values`, grouped by value, oldest first."""
+    out: dict[str, list[StoredEvidence]] = defaultdict(list)
+    wanted = sorted(set(values))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        query = (
+            select(evidence_keys.c.value, *_COLUMNS)
+            .join(evidence, evidence.c.id == evidence_keys.c.record_id)
+            .where(evidence_keys.c.name == name, evidence_keys.c.value.in_(chunk))
+            .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
+        )
+        if kinds:
+            query = query.where(evidence.c.kind.in_(list(kinds)))
+        for row in conn.execute(query):
+            out[str(row.value)].append(_stored(row))
+    return dict(out)
+
+
+def by_commits(
+    conn: Connection, shas: Collection[str], kinds: Sequence[str]
+) -> dict[str, list[StoredEvidence]]:
+    """Records whose `commit` column is one of `shas` (the commit index), grouped by sha."""
+    out: dict[str, list[StoredEvidence]] = defaultdict(list)
+    wanted = sorted(set(shas))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        query = (
+            select(evidence.c.commit_sha, *_COLUMNS)
+            .where(evidence.c.commit_sha.in_(chunk), evidence.c.kind.in_(list(kinds)))
+            .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
+        )
+        for row in conn.execute(query):
+            out[str(row.commit_sha)].append(_stored(row))
+    return dict(out)
+
+
+def of_kind(
+    conn: Connection,
+    kinds: Sequence[str],
+    *,
+    repo: str | None = None,
+    environment: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int | None = None,
+    newest_first: bool = False,
+) -> list[StoredEvidence]:
+    """Records of some kinds, filtered by repo, environment and time window."""
+    query = select(*_COLUMNS).where(evidence.c.kind.in_(list(kinds)))
+    if repo is not None:
+        query = query.where(evidence.c.repo == repo)
+    if environment is not None:
+        query = query.where(evidence.c.environment == environment)
+    if start is not None:
+        query = query.where(evidence.c.occurred_at >= start)
+    if end is not None:
+        query = query.where(evidence.c.occurred_at < end)
+    order = (evidence.c.occurred_at, evidence.c.ledger_index)
+    query = query.order_by(*(c.desc() for c in order)) if newest_first else query.order_by(*order)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_stored(row) for row in conn.execute(query)]
+
+
+def commit_prefix(conn: Connection, prefix: str, repos: Sequence[str]) -> list[str]:
+    """Full shas of commit records starting with `prefix` in some repositories."""
+    query = (
+        select(evidence.c.commit_sha)
+        .where(
+            evidence.c.kind == "commit",
+            evidence.c.commit_sha.startswith(prefix),
+            evidence.c.repo.in_(list(repos)),
+        )
+        .distinct()
+        .limit(3)
+    )
+    return [str(sha) for sha in conn.execute(query).scalars()]
+
+
+def by_subjects(
+    conn: Connection, subjects: Collection[str], kinds: Sequence[str]
+) -> dict[str, list[StoredEvidence]]:
+    """Records whose subject is one of `subjects`, grouped by subject, oldest first."""
+    out: dict[str, list[StoredEvidence]] = defaultdict(list)
+    wanted = sorted(set(subjects))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        query = (
+            select(evidence.c.subject, *_COLUMNS)
+            .where(evidence.c.subject.in_(chunk), evidence.c.kind.in_(list(kinds)))
+            .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
+        )
+        for row in conn.execute(query):
+            out[str(row.subject)].append(_stored(row))
+    return dict(out)
