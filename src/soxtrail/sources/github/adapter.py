@@ -69,8 +69,9 @@ class GitHubAdapter:
         return handler(event)
 
     def detect(self, doc: Document, data: Any) -> bool:
+        """Any GitHub event, in any form, including those stored as ignored."""
         try:
-            event, _ignored = unwrap(doc, data)
+            unwrap(doc, data)
         except (NotGitHubError, InputError):
             return False
-        return event is not None
+        return True

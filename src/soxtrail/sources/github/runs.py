@@ -143,7 +143,7 @@ def parse_check_run(event: Event) -> Parsed:
         run_kind="check_run",
         run_id=check_id,
         name=check.opt_str("name"),
-        workflow=app.opt_str("slug") if app else None,
+        workflow=(app.opt_str("slug") or app.opt_str("name")) if app else None,
         branch=suite.opt_str("head_branch") if suite else None,
         head_sha=check.opt_str("head_sha"),
         status=check.opt_str("status"),
