@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 
 from soxtrail.domain.errors import InputError
+from soxtrail.domain.evidence import Evidence
 from soxtrail.sources.github import ADAPTER
 from soxtrail.sources.registry import get_adapter
+from soxtrail.sources.tickets import find_ticket_keys
 from tests.helpers import CORPUS, FIXTURES, corpus, parse_file, records_of
 from tests.sources.forge_expect import (
     Subset,
@@ -1326,3 +1328,32 @@ def test_rejects_every_other_corpus_file() -> None:
         assert not any(found), path
         checked += 1
     assert checked > 40
+
+
+# --- records round-trip, ticket keys ---------------------------------------------------------
+
+
+def test_every_record_round_trips_through_json() -> None:
+    paths = [*(CORPUS / "github-webhooks").rglob("*.json")]
+    paths += [p for p in (FIXTURES / "github").iterdir() if p.suffix in (".json", ".ndjson")]
+    for path in paths:
+        for record in records_of(ADAPTER, path):
+            document = record.to_json()
+            assert Evidence.from_json(json.loads(json.dumps(document))).to_json() == document
+
+
+@pytest.mark.parametrize(
+    ("texts", "keys"),
+    [
+        pytest.param(("PROJ-42 Round totals", None, ""), ("PROJ-42",), id="title-and-nulls"),
+        pytest.param(("feature/PROJ-42_rounding",), ("PROJ-42",), id="branch-with-underscore"),
+        pytest.param(
+            ("Implements CHG0030001, see OPS-7 and OPS-7",),
+            ("CHG0030001", "OPS-7"),
+            id="servicenow-and-duplicates",
+        ),
+        pytest.param(("xPROJ-1 CHG00300011 proj-3",), (), id="not-keys"),
+    ],
+)
+def test_ticket_keys(texts: tuple[str | None, ...], keys: tuple[str, ...]) -> None:
+    assert find_ticket_keys(*texts) == keys

@@ -8,12 +8,14 @@ produces them byte for byte.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from soxtrail.domain.errors import InputError
+from soxtrail.domain.evidence import Evidence
 from soxtrail.sources.gitlab import ADAPTER
 from soxtrail.sources.registry import get_adapter
 from tests.helpers import CORPUS, FIXTURES, corpus, parse_file, records_of
@@ -870,3 +872,12 @@ def test_rejects_every_other_corpus_file() -> None:
         assert not any(found), path
         checked += 1
     assert checked > 40
+
+
+def test_every_record_round_trips_through_json() -> None:
+    paths = [*(CORPUS / "gitlab-webhooks").rglob("*.json"), *(CORPUS / "gitlab-audit").glob("*")]
+    paths += [p for p in (FIXTURES / "gitlab").iterdir() if p.suffix == ".json"]
+    for path in paths:
+        for record in records_of(ADAPTER, path):
+            document = record.to_json()
+            assert Evidence.from_json(json.loads(json.dumps(document))).to_json() == document
