@@ -120,6 +120,9 @@ class ReviewFacts(Facts):
     commit_sha: str | None = None
     submitted_at: Instant | None = None
     author_association: str | None = None
+    #: The change request's head when the event was sent. Not necessarily the reviewed commit
+    #: (`commit_sha` is); old GitHub payloads lack `commit_id` and only carry this.
+    head_sha: str | None = None
 
 
 class StatusChange(Facts):
@@ -176,6 +179,8 @@ class PipelineRunFacts(Facts):
     started_at: Instant | None = None
     completed_at: Instant | None = None
     pull_requests: tuple[int, ...] = ()
+    #: For a job or check: the run it belongs to (GitHub workflow run id, GitLab pipeline id).
+    parent_run_id: str | None = None
 
 
 class TestCaseFailure(Facts):
@@ -320,6 +325,40 @@ class DriftFacts(Facts):
     differences: tuple[str, ...] = ()
 
 
+# --- logical access and operations -------------------------------------------------------
+
+
+class MembershipFacts(Facts):
+    """A member added to, removed from or changed in a group, team or project."""
+
+    provider: str
+    #: added, removed, updated, access_requested, access_denied, ...
+    action: str | None = None
+    member: str | None = None
+    group: str | None = None
+    project: str | None = None
+    #: The role or access level as the tool names it (`Guest`, `Maintainer`, `admin`).
+    role: str | None = None
+    expires_at: Instant | None = None
+
+
+class AuditEventFacts(Facts):
+    """One entry of an audit log: who did what to which resource, from where, with what result.
+
+    The envelope's `actor` is who acted and `occurred_at` when; `details` keeps the tool's own
+    fields (old and new values, messages) verbatim.
+    """
+
+    provider: str
+    action: str
+    resource: str | None = None
+    resource_type: str | None = None
+    source_ip: str | None = None
+    #: success, failure, ... when the log says; None when it does not.
+    outcome: str | None = None
+    details: dict[str, Any] = {}
+
+
 FACTS_BY_KIND: dict[Kind, type[Facts]] = {  # completed at the end of the module
     Kind.COMMIT: CommitFacts,
     Kind.PUSH: PushFacts,
@@ -337,6 +376,8 @@ FACTS_BY_KIND: dict[Kind, type[Facts]] = {  # completed at the end of the module
     Kind.REPO_PROTECTION: RepoProtectionFacts,
     Kind.ENVIRONMENT_SNAPSHOT: EnvironmentSnapshotFacts,
     Kind.DRIFT: DriftFacts,
+    Kind.MEMBERSHIP: MembershipFacts,
+    Kind.AUDIT_EVENT: AuditEventFacts,
 }
 
 

@@ -8,7 +8,10 @@ from soxtrail.domain.errors import UsageError
 from soxtrail.sources.base import Adapter
 
 #: name -> "module:attribute" of an Adapter instance.
-_ADAPTERS: dict[str, str] = {}
+_ADAPTERS: dict[str, str] = {
+    "github": "soxtrail.sources.github:ADAPTER",
+    "gitlab": "soxtrail.sources.gitlab:ADAPTER",
+}
 
 
 def register(name: str, target: str) -> None:
