@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import gzip
-import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -132,22 +131,45 @@ def _frame_stream(
     ndjson: bool | None,
     hints: dict[str, str],
 ) -> Iterator[Framed]:
-    buffered = (
-        stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[type-var]  # any binary stream is raw enough
-    )
-    if framing == "json" and ndjson is None:
-        first = buffered.peek(1 << 16)
-        first_line = first.split(b"\n", 1)[0]
-        ndjson = len(first_line) < len(first) and _is_ndjson_line(first_line)
-    if framing == "json" and ndjson:
-        for number, line in enumerate(buffered, start=1):
-            if line.strip():
-                yield prepare(line.rstrip(b"\r\n"), origin, framing, line=number, hints=hints)
+    if framing != "json":
+        yield _whole(stream.read(), origin, framing, hints)
         return
-    raw = buffered.read()
+    # Read the first non-blank line whole (a pipe may deliver it in pieces) and one byte
+    # beyond it: NDJSON is a first line that is a JSON value by itself, with more after it.
+    skipped = b""
+    first = stream.readline()
+    number = 1
+    while first and not first.strip():
+        skipped += first
+        first = stream.readline()
+        number += 1
+    ahead = stream.read(1) if ndjson is None else b""
+    if ndjson is None:
+        ndjson = bool(ahead.strip() or ahead) and _is_ndjson_line(first)
+    if not ndjson:
+        yield _whole(skipped + first + ahead + stream.read(), origin, framing, hints)
+        return
+    if first.strip():
+        yield prepare(first.rstrip(b"\r\n"), origin, framing, line=number, hints=hints)
+    for offset, line in enumerate(_prefixed(ahead, stream), start=number + 1):
+        if line.strip():
+            yield prepare(line.rstrip(b"\r\n"), origin, framing, line=offset, hints=hints)
+
+
+def _whole(raw: bytes, origin: str, framing: Framing, hints: dict[str, str]) -> Framed:
     if not raw.strip():
         raise InputError(origin, "", "empty input")
-    yield prepare(raw, origin, framing, hints=hints)
+    return prepare(raw, origin, framing, hints=hints)
+
+
+def _prefixed(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
+    """The lines of `stream`, the first one prefixed with `head` (bytes already read)."""
+    lines = iter(stream)
+    if head.endswith(b"\n"):
+        yield head  # the byte read ahead was a whole (blank) line
+    elif head:
+        yield head + next(lines, b"")
+    yield from lines
 
 
 def _files(root: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:

@@ -1,0 +1,55 @@
+"""Every corpus file of every source goes through the real `soxtrail ingest` into SQLite and
+PostgreSQL, and ingesting it a second time changes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from soxtrail.interfaces.cli.app import main
+from tests.helpers import CORPUS
+
+#: corpus folder -> source name (folders of formats soxtrail reads).
+SOURCES: dict[str, str] = {
+    "github-webhooks": "github",
+    "gitlab-webhooks": "gitlab",
+    "gitlab-audit": "gitlab",
+}
+
+
+def corpus_files(folder: str) -> list[Path]:
+    return sorted(p for p in (CORPUS / folder).rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("folder", sorted(SOURCES))
+def test_corpus_ingests_and_reingest_changes_nothing(
+    folder: str, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = tmp_path / "ws"
+    code, _, err = run(capsys, "--db", db_url, "init", str(workspace))
+    assert code == 0, err
+    config = str(workspace / "soxtrail.toml")
+    source = SOURCES[folder]
+    files = corpus_files(folder)
+    assert files
+    for path in files:
+        code, out, err = run(capsys, "--config", config, "--db", db_url, "ingest", source, str(path), "--format", "json")
+        assert code == 0, f"{path}: {err}"
+        first = json.loads(out)
+        assert first["documents"]["new"] + first["documents"]["already_stored"] >= 1
+        code, out, err = run(capsys, "--config", config, "--db", db_url, "ingest", source, str(path), "--format", "json")
+        assert code == 0, err
+        second = json.loads(out)
+        assert second["documents"]["new"] == 0 and second["records"]["new"] == 0, path
+        assert second["ledger"]["size"] == first["ledger"]["size"]
+    code, out, err = run(capsys, "--config", config, "--db", db_url, "ledger", "verify", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["ok"] is True
