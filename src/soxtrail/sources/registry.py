@@ -8,7 +8,12 @@ from soxtrail.domain.errors import UsageError
 from soxtrail.sources.base import Adapter
 
 #: name -> "module:attribute" of an Adapter instance.
-_ADAPTERS: dict[str, str] = {}
+_ADAPTERS: dict[str, str] = {
+    "argocd": "soxtrail.sources.argocd:ADAPTER",
+    "jira": "soxtrail.sources.jira:ADAPTER",
+    "k8s-snapshot": "soxtrail.sources.k8s_snapshot:ADAPTER",
+    "servicenow": "soxtrail.sources.servicenow:ADAPTER",
+}
 
 
 def register(name: str, target: str) -> None:
