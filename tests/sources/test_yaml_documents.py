@@ -66,6 +66,19 @@ def test_documents(text: str, expected: list[tuple[int | None, Any]]) -> None:
             id="unsafe-tag-refused",
         ),
         pytest.param(
+            "a: 1\n---\nx: &loop [*loop]\n", "line 3", "not usable YAML: recursive alias",
+            id="recursive-alias-in-second-document",
+        ),
+        pytest.param(
+            "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+            + "".join(
+                f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]\n"
+                for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
+            ),
+            "line 1", "not usable YAML: aliases expand into too many nodes",
+            id="alias-bomb",
+        ),
+        pytest.param(
             '{"a": 1,}', "line 1, column 9",
             "not valid JSON: Expecting property name enclosed in double quotes",
             id="json-trailing-comma",
@@ -84,6 +97,12 @@ def test_errors(text: str, position: str, problem: str) -> None:
         position,
         problem,
     )
+
+
+def test_shared_aliases_are_fine() -> None:
+    assert _loaded("base: &b {k: 1}\nother: *b\n") == [
+        (None, {"base": {"k": 1}, "other": {"k": 1}})
+    ]
 
 
 def test_decoded_values_pass_through() -> None:

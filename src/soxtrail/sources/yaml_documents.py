@@ -81,7 +81,35 @@ def _json_error(doc: Document, exc: json.JSONDecodeError, line_offset: int) -> I
     )
 
 
+def _alias_problem(value: Any, budget: int) -> tuple[str | None, int]:
+    """Why a constructed YAML value cannot be walked safely (or None), and the budget left.
+
+    Aliases make shared (or even recursive) Python objects; walking them as JSON-like trees
+    would loop forever on a cycle and take exponential time on an alias bomb. The walk visits
+    at most `budget` nodes, counting every alias expansion.
+    """
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        item, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(item))
+            continue
+        budget -= 1
+        if budget < 0:
+            return "aliases expand into too many nodes", budget
+        if isinstance(item, dict | list):
+            if id(item) in on_path:
+                return "recursive alias", budget
+            on_path.add(id(item))
+            stack.append((item, True))
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, False) for child in children)
+    return None, budget
+
+
 def _yaml_documents(doc: Document, text: str) -> list[Loaded]:
+    budget = 10 * len(text) + 10_000
     found: list[tuple[int, Any]] = []
     loader = _Loader(text)
     try:
@@ -90,8 +118,12 @@ def _yaml_documents(doc: Document, text: str) -> list[Loaded]:
             if node is None:
                 break
             value = loader.construct_document(node)
+            line = node.start_mark.line + 1
+            problem, budget = _alias_problem(value, budget)
+            if problem is not None:
+                raise InputError(doc.origin, f"line {line}", f"not usable YAML: {problem}")
             if value is not None:
-                found.append((node.start_mark.line + 1, value))
+                found.append((line, value))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
