@@ -37,6 +37,11 @@ def _loaded(text: Any) -> list[tuple[int | None, Any]]:
             '{"a": 1}\n\n{"b": 2}\n', [(1, {"a": 1}), (3, {"b": 2})], id="ndjson-lines",
         ),
         pytest.param('  [{"kind": "List"}]', [(None, [{"kind": "List"}])], id="json-array"),
+        pytest.param(
+            "{kind: List, items: []}", [(None, {"kind": "List", "items": []})],
+            id="yaml-flow-style-looks-like-json",
+        ),
+        pytest.param('{"a": 1,}', [(None, {"a": 1})], id="json-trailing-comma-is-valid-yaml"),
     ],
 )  # fmt: skip
 def test_documents(text: str, expected: list[tuple[int | None, Any]]) -> None:
@@ -79,9 +84,8 @@ def test_documents(text: str, expected: list[tuple[int | None, Any]]) -> None:
             id="alias-bomb",
         ),
         pytest.param(
-            '{"a": 1,}', "line 1, column 9",
-            "not valid JSON: Expecting property name enclosed in double quotes",
-            id="json-trailing-comma",
+            '{"a": [1, 2}', "line 1, column 12", "not valid JSON: Expecting ',' delimiter",
+            id="json-unbalanced-invalid-as-yaml-too",
         ),
         pytest.param(
             '{"a": 1}\n{"b":\n', "line 2, column 6", "not valid JSON: Expecting value",

@@ -4,7 +4,8 @@ Kubernetes-style sources (Argo CD Applications, `kubectl get -o yaml|json`) arri
 JSON, one or several documents per file. The ingest hands a `yaml`-framed adapter the decoded
 text; `load_documents` turns it into decoded values:
 
-- text that starts with `{` or `[` is JSON (one value, or NDJSON: one value per line);
+- text that starts with `{` or `[` is JSON (one value, or NDJSON: one value per line), or
+  YAML in flow style when it is not valid JSON (errors are then reported as JSON errors);
 - anything else is a YAML stream read with PyYAML's safe loader (`yaml.safe_load_all`
   semantics), one value per `---` document; empty documents are skipped.
 
@@ -56,12 +57,16 @@ class Loaded:
 
 
 def _json_documents(doc: Document, text: str) -> list[Loaded]:
+    """JSON, NDJSON, or YAML in flow style (`{kind: List}`) that only looks like JSON."""
     try:
         return [Loaded(doc, json.loads(text))]
     except json.JSONDecodeError as whole:
         lines = text.splitlines()
         if whole.msg != "Extra data" or len(lines) < 2:
-            raise _json_error(doc, whole, 0) from whole
+            try:
+                return _yaml_documents(doc, text)
+            except InputError:
+                raise _json_error(doc, whole, 0) from whole
     out: list[Loaded] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
