@@ -11,6 +11,10 @@ from soxtrail.sources.base import Adapter
 _ADAPTERS: dict[str, str] = {
     "github": "soxtrail.sources.github:ADAPTER",
     "gitlab": "soxtrail.sources.gitlab:ADAPTER",
+    "argocd": "soxtrail.sources.argocd:ADAPTER",
+    "jira": "soxtrail.sources.jira:ADAPTER",
+    "k8s-snapshot": "soxtrail.sources.k8s_snapshot:ADAPTER",
+    "servicenow": "soxtrail.sources.servicenow:ADAPTER",
 }
 
 
