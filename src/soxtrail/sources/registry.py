@@ -8,7 +8,13 @@ from soxtrail.domain.errors import UsageError
 from soxtrail.sources.base import Adapter
 
 #: name -> "module:attribute" of an Adapter instance.
-_ADAPTERS: dict[str, str] = {}
+_ADAPTERS: dict[str, str] = {
+    "cyclonedx": "soxtrail.sources.cyclonedx:ADAPTER",
+    "intoto": "soxtrail.sources.intoto:ADAPTER",
+    "junit": "soxtrail.sources.junit:ADAPTER",
+    "sarif": "soxtrail.sources.sarif:ADAPTER",
+    "terraform-plan": "soxtrail.sources.terraform:ADAPTER",
+}
 
 
 def register(name: str, target: str) -> None:
