@@ -386,6 +386,13 @@ BROKEN = [
         "not a timestamp: 'March 3rd'",
         id="bad-timestamp",
     ),
+    pytest.param(
+        "vex-cisa-affected.cdx.json",
+        lambda d: d["metadata"].update(timestamp=10**20),
+        "/metadata/timestamp",
+        "epoch time out of range: 100000000000000000000",
+        id="epoch-out-of-range",
+    ),
 ]
 
 

@@ -337,10 +337,13 @@ def test_dsse_lines_of_a_jsonl_file(tmp_path: Path) -> None:
     path = _write(tmp_path, "three.intoto.jsonl", signed, unsigned, other)
     first, second, third = parse_file(ADAPTER, path)
     (sbom,) = first.records
-    assert sbom.facts.predicate_type == "https://spdx.dev/Document"
-    assert (sbom.facts.builder_id, sbom.facts.source_commit, sbom.repo) == (None, None, None)
-    assert (sbom.facts.signed, sbom.facts.envelope, sbom.locator) == (True, "dsse", "/payload")
+    facts = sbom.facts
+    assert isinstance(facts, ProvenanceFacts)
+    assert facts.predicate_type == "https://spdx.dev/Document"
+    assert (facts.builder_id, facts.source_commit, sbom.repo) == (None, None, None)
+    assert (facts.signed, facts.envelope, sbom.locator) == (True, "dsse", "/payload")
     (provenance,) = second.records
+    assert isinstance(provenance.facts, ProvenanceFacts)
     assert provenance.facts.signed is False
     assert third.records == ()
     assert third.ignored == (
