@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -81,16 +82,14 @@ def _signed(envelope: Node) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _Statement:
     """A statement to record, with how it was wrapped."""
 
-    def __init__(
-        self, node: Node, *, envelope: str | None, signed: bool, logged_at: datetime | None
-    ) -> None:
-        self.node = node
-        self.envelope = envelope
-        self.signed = signed
-        self.logged_at = logged_at
+    node: Node
+    envelope: str | None
+    signed: bool
+    logged_at: datetime | None
 
 
 def _subjects(statement: Node) -> tuple[list[dict[str, Any]], list[str]]:
@@ -155,7 +154,7 @@ class InTotoAdapter:
                 return Parsed(ignored=envelope)
             statements.append(envelope)
         elif isinstance(data.get("_type"), str):
-            statements.append(_Statement(root, envelope=None, signed=False, logged_at=None))
+            statements.append(_Statement(node=root, envelope=None, signed=False, logged_at=None))
         elif isinstance(data.get("signed"), dict) and "_type" in data["signed"]:
             return Parsed(ignored=self._legacy(root.obj("signed")))
         elif "provenance_summary" in data:
@@ -178,7 +177,7 @@ class InTotoAdapter:
         if payload_type != IN_TOTO_PAYLOAD:
             return f"a DSSE envelope of {payload_type!r}, not an in-toto statement"
         return _Statement(
-            _payload_statement(envelope),
+            node=_payload_statement(envelope),
             envelope=kind,
             signed=_signed(envelope),
             logged_at=logged_at,
@@ -203,7 +202,7 @@ class InTotoAdapter:
         statement = build.opt_obj("intotoStatement") if build is not None else None
         if statement is None:
             return "no statement"
-        return _Statement(statement, envelope=None, signed=False, logged_at=None)
+        return _Statement(node=statement, envelope=None, signed=False, logged_at=None)
 
     @staticmethod
     def _legacy(signed: Node) -> str:

@@ -184,7 +184,9 @@ def _case(reader: _Reader, case: Element, path: str, suite: str | None, tally: _
         raise reader.error(path, "a testcase needs a name attribute")
     tally.tests += 1
     tally.case_seconds = _add(tally.case_seconds, reader.number(case, "time", path))
-    outcomes = {child_name: child for child, child_name, _ in _children(case, path)}
+    outcomes: dict[str, Element] = {}
+    for child, child_name, _ in _children(case, path):
+        outcomes.setdefault(child_name, child)  # the first <failure> of several speaks
     outcome: str | None = None
     if "error" in outcomes:
         outcome = "error"
