@@ -188,6 +188,8 @@ class TestCaseFailure(Facts):
     name: str
     outcome: Literal["failure", "error"]
     message: str | None = None
+    #: The test's class (JUnit `classname`), which with `name` identifies the test.
+    classname: str | None = None
 
 
 class TestReportFacts(Facts):
@@ -198,7 +200,12 @@ class TestReportFacts(Facts):
     errors: int = 0
     skipped: int = 0
     duration_ms: int | None = None
+    #: At most 200 failed or errored cases; the counts above are always exact.
     failed_cases: tuple[TestCaseFailure, ...] = ()
+    #: The totals the report's suites declare in their attributes (`tests`, `failures`,
+    #: `errors`, `skipped`), when they do. The counts above are counted from the test cases;
+    #: a declared total above the counted one means the report says more than it shows.
+    declared: dict[str, int] = {}
 
 
 class Finding(Facts):
@@ -213,6 +220,8 @@ class Finding(Facts):
     message: str | None = None
     suppressed: bool = False
     fingerprint: str | None = None
+    #: SARIF `baselineState`: new, unchanged, updated, or absent (fixed since the baseline).
+    baseline_state: str | None = None
 
 
 class ScanReportFacts(Facts):
@@ -220,7 +229,13 @@ class ScanReportFacts(Facts):
     tool_version: str | None = None
     category: str | None = None
     findings: tuple[Finding, ...] = ()
+    #: Findings per normalised severity, counting only open ones: not suppressed and not
+    #: `absent` from the run (every severity is a key, zero or not).
     by_severity: dict[str, int] = {}
+    #: True only when the run says its analysis produced results (SARIF: a `results` array
+    #: is present and no invocation reports `executionSuccessful: false`). A run without
+    #: results is not a clean scan.
+    analysis_complete: bool = False
 
 
 class ResourceChange(Facts):
@@ -239,25 +254,66 @@ class IacPlanFacts(Facts):
     resources: tuple[ResourceChange, ...] = ()
     #: Set for an apply record: the digest of the plan that was applied.
     applied: bool = False
+    #: Addresses of resources changed outside Terraform since the last apply (`resource_drift`).
+    drifted: tuple[str, ...] = ()
+    #: Terraform 1.8+ `applyable` and `errored`; None when the plan does not say.
+    applyable: bool | None = None
+    errored: bool | None = None
+
+
+class SbomVulnerability(Facts):
+    """A vulnerability an SBOM or VEX document states, with its analysis (VEX)."""
+
+    id: str | None = None
+    #: VEX `analysis.state`: resolved, resolved_with_pedigree, exploitable, in_triage,
+    #: false_positive, not_affected; None when the document gives no analysis.
+    state: str | None = None
+    justification: str | None = None
+    #: `affects[].ref`: the bom-refs or BOM-Links of what it affects.
+    affects: tuple[str, ...] = ()
 
 
 class SbomFacts(Facts):
     format: str
     spec_version: str | None = None
     serial_number: str | None = None
+    #: Every component, nested ones included.
     component_count: int = 0
+    #: At most 500 components, each as its purl, else `group/name@version`.
     components: tuple[str, ...] = ()
+    #: The component the SBOM describes (`metadata.component`), as its purl or name@version.
+    component: str | None = None
+    service_count: int = 0
+    vulnerability_count: int = 0
+    #: Vulnerabilities per VEX analysis state; `none` counts those without an analysis.
+    vulnerability_states: dict[str, int] = {}
+    #: At most 500 vulnerabilities; the counts above are always exact.
+    vulnerabilities: tuple[SbomVulnerability, ...] = ()
 
 
 class ProvenanceFacts(Facts):
+    """An in-toto statement (usually SLSA provenance) about built artifacts."""
+
+    #: The statement's `_type`, e.g. `https://in-toto.io/Statement/v1`.
     statement_type: str
     predicate_type: str | None = None
+    #: Each subject as `{"name": ..., "sha256": <hex or null>}`.
     subjects: tuple[dict[str, Any], ...] = ()
     builder_id: str | None = None
     build_type: str | None = None
+    #: The source the build says it used, as the statement spells it, and its commit.
     source_uri: str | None = None
     source_commit: str | None = None
+    #: The envelope carries at least one signature. NOT VERIFIED: no signature, certificate,
+    #: transparency-log entry or builder identity is checked; verification is future work.
     signed: bool = False
+    #: How the statement was wrapped: `dsse`, `sigstore-bundle`, or None (a bare statement).
+    envelope: str | None = None
+    #: The source ref (`refs/heads/main`, `refs/tags/v14`) when the statement names one.
+    source_ref: str | None = None
+    #: The build's invocation id (SLSA v1 `runDetails.metadata.invocationId`, v0.2
+    #: `metadata.buildInvocationID`).
+    invocation_id: str | None = None
 
 
 class DeploymentFacts(Facts):

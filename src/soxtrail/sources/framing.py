@@ -101,9 +101,11 @@ def prepare(
             data = json.loads(redacted)
         except json.JSONDecodeError as exc:
             at_line = (line or 1) + exc.lineno - 1 if line else exc.lineno
-            raise InputError(
-                origin, f"line {at_line}, column {exc.colno}", f"not valid JSON: {exc.msg}"
-            ) from exc
+            problem = f"not valid JSON: {exc.msg}"
+            if redacted.lstrip().startswith("<"):
+                # CycloneDX XML given to `cyclonedx`, JUnit given to `sarif`: say why.
+                problem += " (the document is XML; this source reads JSON only)"
+            raise InputError(origin, f"line {at_line}, column {exc.colno}", problem) from exc
     return Framed(doc=doc, data=data, original=raw, redactions=redactions, size_hint=len(raw))
 
 

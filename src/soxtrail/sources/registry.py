@@ -9,12 +9,17 @@ from soxtrail.sources.base import Adapter
 
 #: name -> "module:attribute" of an Adapter instance.
 _ADAPTERS: dict[str, str] = {
+    "argocd": "soxtrail.sources.argocd:ADAPTER",
+    "cyclonedx": "soxtrail.sources.cyclonedx:ADAPTER",
     "github": "soxtrail.sources.github:ADAPTER",
     "gitlab": "soxtrail.sources.gitlab:ADAPTER",
-    "argocd": "soxtrail.sources.argocd:ADAPTER",
+    "intoto": "soxtrail.sources.intoto:ADAPTER",
     "jira": "soxtrail.sources.jira:ADAPTER",
+    "junit": "soxtrail.sources.junit:ADAPTER",
     "k8s-snapshot": "soxtrail.sources.k8s_snapshot:ADAPTER",
+    "sarif": "soxtrail.sources.sarif:ADAPTER",
     "servicenow": "soxtrail.sources.servicenow:ADAPTER",
+    "terraform-plan": "soxtrail.sources.terraform:ADAPTER",
 }
 
 

@@ -23,7 +23,10 @@ _MS_THRESHOLD = 10_000_000_000
 
 def _from_epoch(value: float) -> datetime:
     seconds = value / 1000 if abs(value) >= _MS_THRESHOLD else value
-    return datetime.fromtimestamp(seconds, tz=UTC)
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError) as exc:  # beyond the platform's time range
+        raise ValueError(f"epoch time out of range: {value!r}") from exc
 
 
 def _zone(text: str | None) -> timezone:
