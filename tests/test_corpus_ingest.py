@@ -20,7 +20,9 @@ SOURCES: dict[str, str] = {
 
 
 def corpus_files(folder: str) -> list[Path]:
-    return sorted(p for p in (CORPUS / folder).rglob("*") if p.is_file() and not p.name.startswith("."))
+    return sorted(
+        p for p in (CORPUS / folder).rglob("*") if p.is_file() and not p.name.startswith(".")
+    )
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -41,15 +43,39 @@ def test_corpus_ingests_and_reingest_changes_nothing(
     files = corpus_files(folder)
     assert files
     for path in files:
-        code, out, err = run(capsys, "--config", config, "--db", db_url, "ingest", source, str(path), "--format", "json")
+        code, out, err = run(
+            capsys,
+            "--config",
+            config,
+            "--db",
+            db_url,
+            "ingest",
+            source,
+            str(path),
+            "--format",
+            "json",
+        )
         assert code == 0, f"{path}: {err}"
         first = json.loads(out)
         assert first["documents"]["new"] + first["documents"]["already_stored"] >= 1
-        code, out, err = run(capsys, "--config", config, "--db", db_url, "ingest", source, str(path), "--format", "json")
+        code, out, err = run(
+            capsys,
+            "--config",
+            config,
+            "--db",
+            db_url,
+            "ingest",
+            source,
+            str(path),
+            "--format",
+            "json",
+        )
         assert code == 0, err
         second = json.loads(out)
         assert second["documents"]["new"] == 0 and second["records"]["new"] == 0, path
         assert second["ledger"]["size"] == first["ledger"]["size"]
-    code, out, err = run(capsys, "--config", config, "--db", db_url, "ledger", "verify", "--format", "json")
+    code, out, err = run(
+        capsys, "--config", config, "--db", db_url, "ledger", "verify", "--format", "json"
+    )
     assert code == 0, err
     assert json.loads(out)["ok"] is True

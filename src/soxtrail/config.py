@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 

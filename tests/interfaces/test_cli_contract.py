@@ -13,12 +13,19 @@ import pytest
 from tests.helpers import corpus
 
 
-def soxtrail(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def soxtrail(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, **(env or {})}
     environment.pop("SOXTRAIL_DB", None) if env is None or "SOXTRAIL_DB" not in env else None
     return subprocess.run(
         [sys.executable, "-m", "soxtrail", *args],
-        cwd=cwd, env=environment, capture_output=True, text=stdin is None, input=stdin, check=False,
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=stdin is None,
+        input=stdin,
+        check=False,
     )  # type: ignore[call-overload, no-any-return]
 
 
@@ -31,7 +38,9 @@ def test_init_in_an_empty_directory(tmp_path: Path) -> None:
     assert key.stat().st_mode & 0o777 == 0o600
     status = soxtrail("ledger", "status", "--format", "json", cwd=tmp_path)
     document = json.loads(status.stdout)
-    assert document["size"] == 0 and document["checkpoint"].startswith(f"soxtrail.local/{tmp_path.name}\n0\n")
+    assert document["size"] == 0 and document["checkpoint"].startswith(
+        f"soxtrail.local/{tmp_path.name}\n0\n"
+    )
 
 
 def test_init_with_db_url(tmp_path: Path) -> None:
@@ -70,7 +79,7 @@ def test_malformed_input_exits_2_naming_file_and_position(tmp_path: Path) -> Non
     good = corpus("github-webhooks/push/push-to-master.payload.json")
     result = soxtrail("ingest", "github", str(good), str(bad), cwd=tmp_path)
     assert result.returncode == 2
-    assert f"{bad}: /pull_request/number: expected an integer, got string \"two\"" in result.stderr
+    assert f'{bad}: /pull_request/number: expected an integer, got string "two"' in result.stderr
     status = json.loads(soxtrail("ledger", "status", "--format", "json", cwd=tmp_path).stdout)
     assert status["size"] == 0, "the good file must not be stored either"
 
@@ -89,8 +98,10 @@ def test_stdin_and_ndjson(tmp_path: Path) -> None:
     soxtrail("init", cwd=tmp_path)
     lines = b"".join(
         json.dumps(json.loads(corpus(p).read_text())).encode() + b"\n"
-        for p in ["github-webhooks/push/push-to-master.payload.json",
-                  "github-webhooks/pull_request/opened.payload.json"]
+        for p in [
+            "github-webhooks/push/push-to-master.payload.json",
+            "github-webhooks/pull_request/opened.payload.json",
+        ]
     )
     result = soxtrail("ingest", "github", "-", "--format", "json", cwd=tmp_path, stdin=lines)
     assert result.returncode == 0, result.stderr
@@ -111,8 +122,16 @@ def test_missing_store_exits_2(tmp_path: Path) -> None:
     assert "is not initialised: run `soxtrail init`" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["--help"], ["ingest", "--help"], ["ledger", "--help"],
-                                  ["ledger", "verify", "--help"], ["init", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["ingest", "--help"],
+        ["ledger", "--help"],
+        ["ledger", "verify", "--help"],
+        ["init", "--help"],
+    ],
+)
 def test_help_is_useful(tmp_path: Path, args: list[str]) -> None:
     result = soxtrail(*args, cwd=tmp_path)
     assert result.returncode == 0

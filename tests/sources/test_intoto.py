@@ -500,7 +500,7 @@ def test_bundle_without_envelope(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         records_of(ADAPTER, path)
     assert (caught.value.position, caught.value.problem) == (
-        "line 1, /dsseEnvelope",
+        "/dsseEnvelope",
         "a Sigstore bundle needs a dsseEnvelope",
     )
 
