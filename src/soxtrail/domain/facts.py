@@ -4,27 +4,26 @@ Field names are a contract: the policy input, the store's JSON and the auditor's
 them. Adapters fill what their format carries and leave the rest at the defaults; a default
 never claims something that did not happen (`merged=False`, `signature=None`, empty lists).
 Every instant is UTC and serialised as RFC 3339 with `Z`.
+
+`Facts` and `Instant` live in `facts_base` (so that `access_facts` can build on them without an
+import cycle) and are re-exported here; the access kinds' models live in `access_facts`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
-
-from soxtrail.domain.instants import format_instant, utc
+from soxtrail.domain.access_facts import (
+    AccessGrantFacts,
+    AuditEventFacts,
+    HrRecordFacts,
+    IdentityFacts,
+    MembershipFacts,
+    SecretMetadataFacts,
+)
+from soxtrail.domain.facts_base import Facts as Facts  # noqa: PLC0414 - explicit re-export
+from soxtrail.domain.facts_base import Instant as Instant  # noqa: PLC0414 - explicit re-export
 from soxtrail.domain.kinds import Kind
-
-#: A UTC instant, serialised in one spelling so that records hash the same everywhere.
-Instant = Annotated[datetime, AfterValidator(utc), PlainSerializer(format_instant, return_type=str)]
-
-
-class Facts(BaseModel):
-    """Base of every facts model: immutable, and strict about unknown fields."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
 
 # --- change management -------------------------------------------------------------------
 
@@ -337,4 +336,10 @@ FACTS_BY_KIND: dict[Kind, type[Facts]] = {
     Kind.REPO_PROTECTION: RepoProtectionFacts,
     Kind.ENVIRONMENT_SNAPSHOT: EnvironmentSnapshotFacts,
     Kind.DRIFT: DriftFacts,
+    Kind.IDENTITY: IdentityFacts,
+    Kind.MEMBERSHIP: MembershipFacts,
+    Kind.HR_RECORD: HrRecordFacts,
+    Kind.ACCESS_GRANT: AccessGrantFacts,
+    Kind.AUDIT_EVENT: AuditEventFacts,
+    Kind.SECRET_METADATA: SecretMetadataFacts,
 }
