@@ -24,6 +24,9 @@ from soxtrail.domain.facts_base import Facts, Instant
 #: never activated.
 IdentityStatus = Literal["active", "suspended", "deprovisioned", "disabled", "staged"]
 
+#: Whether an audited action succeeded; `unknown` when the log does not say.
+Outcome = Literal["success", "failure", "unknown"]
+
 
 class AccessKey(Facts):
     """A programmatic credential of an account (AWS access key or signing certificate)."""
@@ -165,7 +168,7 @@ class AuditEventFacts(Facts):
     resource: str | None = None
     resource_type: str | None = None
     source_ip: str | None = None
-    outcome: Literal["success", "failure", "unknown"] = "unknown"
+    outcome: Outcome = "unknown"
     details: dict[str, Any] = Field(default_factory=dict)
     user_agent: str | None = None
     event_id: str | None = None

@@ -8,7 +8,9 @@ from soxtrail.domain.errors import UsageError
 from soxtrail.sources.base import Adapter
 
 #: name -> "module:attribute" of an Adapter instance.
-_ADAPTERS: dict[str, str] = {}
+_ADAPTERS: dict[str, str] = {
+    "okta": "soxtrail.sources.okta:ADAPTER",
+}
 
 
 def register(name: str, target: str) -> None:
