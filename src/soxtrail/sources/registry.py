@@ -9,6 +9,7 @@ from soxtrail.sources.base import Adapter
 
 #: name -> "module:attribute" of an Adapter instance.
 _ADAPTERS: dict[str, str] = {
+    "cloudtrail": "soxtrail.sources.cloudtrail:ADAPTER",
     "okta": "soxtrail.sources.okta:ADAPTER",
 }
 
