@@ -315,8 +315,10 @@ CORPUS_CASES = [
                 "cloudtrail:4672b74f-2466-4784-b3fb-5b4db904a995",
                 "christophe",
                 "lambda.amazonaws.com:UpdateFunctionCode20150331v2",
-                "arn:aws:lambda:ap-westeast-2r:266106314375:function:"
-                "stratus-red-team-olc-func-vayhjqkdav",
+                (
+                    "arn:aws:lambda:ap-westeast-2r:266106314375:function:"
+                    "stratus-red-team-olc-func-vayhjqkdav"
+                ),
                 "success",
                 None,
                 "253.8.50.132",
