@@ -11,6 +11,7 @@ from soxtrail.sources.base import Adapter
 _ADAPTERS: dict[str, str] = {
     "cloudtrail": "soxtrail.sources.cloudtrail:ADAPTER",
     "okta": "soxtrail.sources.okta:ADAPTER",
+    "vault-audit": "soxtrail.sources.vault_audit:ADAPTER",
 }
 
 
