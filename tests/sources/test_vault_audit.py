@@ -28,6 +28,7 @@ RECORDS = records_of(ADAPTER, LOG)
 def test_every_line_is_one_record() -> None:
     assert len(RECORDS) == 1397
     assert {r.kind for r in RECORDS} == {Kind.AUDIT_EVENT}
+    assert {(r.source, r.facts.provider) for r in RECORDS} == {("vault-audit", "vault")}
     assert len({r.subject for r in RECORDS}) == 699  # request and response share a subject
     assert min(r.occurred_at for r in RECORDS) == datetime(
         2020, 4, 30, 14, 27, 10, 665648, tzinfo=UTC

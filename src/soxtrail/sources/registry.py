@@ -10,6 +10,7 @@ from soxtrail.sources.base import Adapter
 #: name -> "module:attribute" of an Adapter instance.
 _ADAPTERS: dict[str, str] = {
     "cloudtrail": "soxtrail.sources.cloudtrail:ADAPTER",
+    "k8s-audit": "soxtrail.sources.k8s_audit:ADAPTER",
     "okta": "soxtrail.sources.okta:ADAPTER",
     "vault-audit": "soxtrail.sources.vault_audit:ADAPTER",
 }

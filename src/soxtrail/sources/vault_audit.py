@@ -32,6 +32,7 @@ from soxtrail.domain.kinds import Kind
 from soxtrail.sources.base import Document, Parsed
 from soxtrail.sources.reader import Node
 
+SOURCE = "vault-audit"
 PROVIDER = "vault"
 _TYPES = ("request", "response")
 
@@ -39,7 +40,7 @@ _TYPES = ("request", "response")
 class VaultAuditAdapter:
     """Vault audit device entries (NDJSON)."""
 
-    name = "vault-audit"
+    name = SOURCE
     framing = "json"
     media_type = "application/x-ndjson"
     suffixes = (".log", ".json", ".ndjson", ".jsonl")
@@ -104,7 +105,7 @@ def _entry(node: Node) -> Evidence:
     people = (display_name, meta.get("username"), meta.get("role_name"), entity_id)
     return Evidence(
         kind=Kind.AUDIT_EVENT,
-        source=PROVIDER,
+        source=SOURCE,
         occurred_at=when,
         subject=f"{PROVIDER}:{request_id}",
         actor=display_name,
