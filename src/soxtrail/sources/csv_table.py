@@ -34,12 +34,18 @@ class CsvTable:
     rows: tuple[CsvRow, ...]
 
     @classmethod
-    def read(cls, doc: Document, text: str) -> CsvTable:
+    def read(cls, doc: Document, text: str, required: Sequence[str] = ()) -> CsvTable:
         """Parse `text` (the whole document) as CSV with a header row.
 
+        Args:
+            doc: the document, for error messages.
+            text: its decoded text.
+            required: header names that must be present (checked before the rows).
+
         Raises:
-            InputError: no header, a duplicate or empty header name, a row with another
-                number of cells than the header, or text the csv module rejects.
+            InputError: no header, a duplicate or empty header name, a required header
+                missing, a row with another number of cells than the header, or text the csv
+                module rejects.
         """
         lines: list[tuple[int, list[str]]] = []
         reader = csv.reader(io.StringIO(text, newline=""))
@@ -66,6 +72,8 @@ class CsvTable:
                     doc.origin, f"line {header_line}, column {index}", f"duplicate header {name!r}"
                 )
             seen.add(name)
+        table = cls(doc, header, header_line, ())
+        table.require(required)
         rows: list[CsvRow] = []
         for line, cells in lines[1:]:
             if len(cells) != len(header):

@@ -9,7 +9,11 @@ from soxtrail.sources.base import Adapter
 
 #: name -> "module:attribute" of an Adapter instance.
 _ADAPTERS: dict[str, str] = {
+    "aws-iam": "soxtrail.sources.aws_iam:ADAPTER",
     "cloudtrail": "soxtrail.sources.cloudtrail:ADAPTER",
+    "github-audit": "soxtrail.sources.github_audit:ADAPTER",
+    "github-audit-csv": "soxtrail.sources.github_audit_csv:ADAPTER",
+    "hr-roster": "soxtrail.sources.hr_roster:ADAPTER",
     "k8s-audit": "soxtrail.sources.k8s_audit:ADAPTER",
     "okta": "soxtrail.sources.okta:ADAPTER",
     "vault-audit": "soxtrail.sources.vault_audit:ADAPTER",
