@@ -13,6 +13,7 @@ _ADAPTERS: dict[str, str] = {
     "cloudtrail": "soxtrail.sources.cloudtrail:ADAPTER",
     "github-audit": "soxtrail.sources.github_audit:ADAPTER",
     "github-audit-csv": "soxtrail.sources.github_audit_csv:ADAPTER",
+    "github-org": "soxtrail.sources.github_org:ADAPTER",
     "hr-roster": "soxtrail.sources.hr_roster:ADAPTER",
     "k8s-audit": "soxtrail.sources.k8s_audit:ADAPTER",
     "okta": "soxtrail.sources.okta:ADAPTER",
