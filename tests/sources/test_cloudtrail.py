@@ -635,6 +635,7 @@ def _first(path: Path) -> tuple[Document, Any]:
                 "root_console_login_failure.json",
                 "service_and_user_events.ndjson",
                 "sns_message_with_records.json",
+                "digest_file.json",
             )
         ),
     ],

@@ -104,6 +104,8 @@ class CloudTrailAdapter:
                 return "CloudTrail" in str(data.get("detail-type"))
             if data.get("Type") == "Notification" and isinstance(data.get("Message"), str):
                 return "CloudTrail" in data["Message"] or "cloudtrail" in str(data.get("TopicArn"))
+            if "digestStartTime" in data and "logFiles" in data:
+                return True
             return "eventName" in data and "eventSource" in data
         if isinstance(data, list) and data:
             return isinstance(data[0], dict) and "eventName" in data[0] and "eventSource" in data[0]
