@@ -235,6 +235,12 @@ def test_malformed_wrapped_report_names_the_content(tmp_path: Path) -> None:
             id="bad-base64",
         ),
         pytest.param(
+            {"Content": "dXNlcixhcm4=Ä", "ReportFormat": "text/csv"},
+            "/Content",
+            None,
+            id="non-ascii-base64",
+        ),
+        pytest.param(
             {"Content": "", "ReportFormat": "application/pdf"},
             "/ReportFormat",
             "expected text/csv, got 'application/pdf'",

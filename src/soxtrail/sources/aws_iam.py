@@ -124,7 +124,7 @@ def _wrapped_report(root: Node) -> Parsed:
     content = root.child("Content")
     try:
         csv_text = base64.b64decode(content.as_str(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except (binascii.Error, ValueError) as exc:  # ValueError: non-ASCII input, UnicodeDecodeError
         raise content.error(f"not base64 of UTF-8 text: {exc}") from exc
     observed = observed_at(root.doc) or root.opt_instant("GeneratedTime")
     doc = replace(root.doc, origin=f"{root.doc.origin} (/Content)")
