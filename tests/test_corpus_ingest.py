@@ -61,7 +61,9 @@ def test_corpus_ingests_and_reingest_changes_nothing(
     for path in files:
         refused = REFUSED.get(path.relative_to(CORPUS).as_posix())
         if refused:
-            code, _, err = run(capsys, "--config", config, "--db", db_url, "ingest", source, str(path))
+            code, _, err = run(
+                capsys, "--config", config, "--db", db_url, "ingest", source, str(path)
+            )
             assert code == 2 and refused in err and str(path) in err, err
             continue
         code, out, err = run(

@@ -147,7 +147,7 @@ def audit(
             "provider": "gitlab",
             "action": action,
             "resource": resource,
-            "outcome": None,
+            "outcome": "unknown",  # GitLab audit events do not say
             **{k: v for k, v in rest.items() if k not in ("repo", "locator")},
         },
     }
@@ -627,7 +627,8 @@ FIXTURE_CASES = [
                     "action": "removed",
                     "member": "frank",
                     "project": BILLING,
-                    "group": None,
+                    "group": BILLING,
+                    "group_kind": "project",
                     "role": "Maintainer",
                 },
             }

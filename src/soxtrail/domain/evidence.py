@@ -33,6 +33,7 @@ KEY_NAMES = (
     "deployment",
     "artifact",
     "resource",
+    "account",
 )
 
 

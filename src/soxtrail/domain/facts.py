@@ -4,27 +4,28 @@ Field names are a contract: the policy input, the store's JSON and the auditor's
 them. Adapters fill what their format carries and leave the rest at the defaults; a default
 never claims something that did not happen (`merged=False`, `signature=None`, empty lists).
 Every instant is UTC and serialised as RFC 3339 with `Z`.
+
+`Facts` and `Instant` live in `facts_base` (so that `access_facts` can build on them without an
+import cycle) and are re-exported here; the access kinds' models live in `access_facts`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+from pydantic import Field
 
-from soxtrail.domain.instants import format_instant, utc
+from soxtrail.domain.access_facts import (
+    AccessGrantFacts,
+    AuditEventFacts,
+    HrRecordFacts,
+    IdentityFacts,
+    MembershipFacts,
+    SecretMetadataFacts,
+)
+from soxtrail.domain.facts_base import Facts as Facts  # noqa: PLC0414 - explicit re-export
+from soxtrail.domain.facts_base import Instant as Instant  # noqa: PLC0414 - explicit re-export
 from soxtrail.domain.kinds import Kind
-
-#: A UTC instant, serialised in one spelling so that records hash the same everywhere.
-Instant = Annotated[datetime, AfterValidator(utc), PlainSerializer(format_instant, return_type=str)]
-
-
-class Facts(BaseModel):
-    """Base of every facts model: immutable, and strict about unknown fields."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
 
 # --- change management -------------------------------------------------------------------
 
@@ -205,7 +206,7 @@ class TestReportFacts(Facts):
     #: The totals the report's suites declare in their attributes (`tests`, `failures`,
     #: `errors`, `skipped`), when they do. The counts above are counted from the test cases;
     #: a declared total above the counted one means the report says more than it shows.
-    declared: dict[str, int] = {}
+    declared: dict[str, int] = Field(default_factory=dict)
 
 
 class Finding(Facts):
@@ -231,7 +232,7 @@ class ScanReportFacts(Facts):
     findings: tuple[Finding, ...] = ()
     #: Findings per normalised severity, counting only open ones: not suppressed and not
     #: `absent` from the run (every severity is a key, zero or not).
-    by_severity: dict[str, int] = {}
+    by_severity: dict[str, int] = Field(default_factory=dict)
     #: True only when the run says its analysis produced results (SARIF: a `results` array
     #: is present and no invocation reports `executionSuccessful: false`). A run without
     #: results is not a clean scan.
@@ -250,7 +251,7 @@ class IacPlanFacts(Facts):
     tool_version: str | None = None
     #: SHA-256 of the plan document as given (the digest an apply must match).
     plan_sha256: str
-    changes: dict[str, int] = {}
+    changes: dict[str, int] = Field(default_factory=dict)
     resources: tuple[ResourceChange, ...] = ()
     #: Set for an apply record: the digest of the plan that was applied.
     applied: bool = False
@@ -286,7 +287,7 @@ class SbomFacts(Facts):
     service_count: int = 0
     vulnerability_count: int = 0
     #: Vulnerabilities per VEX analysis state; `none` counts those without an analysis.
-    vulnerability_states: dict[str, int] = {}
+    vulnerability_states: dict[str, int] = Field(default_factory=dict)
     #: At most 500 vulnerabilities; the counts above are always exact.
     vulnerabilities: tuple[SbomVulnerability, ...] = ()
 
@@ -354,8 +355,8 @@ class RepoProtectionFacts(Facts):
     rule_kind: str
     action: str
     pattern: str | None = None
-    settings: dict[str, Any] = {}
-    changes: dict[str, Any] = {}
+    settings: dict[str, Any] = Field(default_factory=dict)
+    changes: dict[str, Any] = Field(default_factory=dict)
 
 
 class Workload(Facts):
@@ -381,40 +382,6 @@ class DriftFacts(Facts):
     differences: tuple[str, ...] = ()
 
 
-# --- logical access and operations -------------------------------------------------------
-
-
-class MembershipFacts(Facts):
-    """A member added to, removed from or changed in a group, team or project."""
-
-    provider: str
-    #: added, removed, updated, access_requested, access_denied, ...
-    action: str | None = None
-    member: str | None = None
-    group: str | None = None
-    project: str | None = None
-    #: The role or access level as the tool names it (`Guest`, `Maintainer`, `admin`).
-    role: str | None = None
-    expires_at: Instant | None = None
-
-
-class AuditEventFacts(Facts):
-    """One entry of an audit log: who did what to which resource, from where, with what result.
-
-    The envelope's `actor` is who acted and `occurred_at` when; `details` keeps the tool's own
-    fields (old and new values, messages) verbatim.
-    """
-
-    provider: str
-    action: str
-    resource: str | None = None
-    resource_type: str | None = None
-    source_ip: str | None = None
-    #: success, failure, ... when the log says; None when it does not.
-    outcome: str | None = None
-    details: dict[str, Any] = {}
-
-
 FACTS_BY_KIND: dict[Kind, type[Facts]] = {  # completed at the end of the module
     Kind.COMMIT: CommitFacts,
     Kind.PUSH: PushFacts,
@@ -432,8 +399,12 @@ FACTS_BY_KIND: dict[Kind, type[Facts]] = {  # completed at the end of the module
     Kind.REPO_PROTECTION: RepoProtectionFacts,
     Kind.ENVIRONMENT_SNAPSHOT: EnvironmentSnapshotFacts,
     Kind.DRIFT: DriftFacts,
+    Kind.IDENTITY: IdentityFacts,
     Kind.MEMBERSHIP: MembershipFacts,
+    Kind.HR_RECORD: HrRecordFacts,
+    Kind.ACCESS_GRANT: AccessGrantFacts,
     Kind.AUDIT_EVENT: AuditEventFacts,
+    Kind.SECRET_METADATA: SecretMetadataFacts,
 }
 
 

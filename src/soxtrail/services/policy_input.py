@@ -200,7 +200,7 @@ def ticket_json(
         if (change.to_status or "").lower() in approved_names:
             approved_at, approved_by = change.at, change.by
             break
-    for approval in sorted(approvals, key=lambda a: a.at):
+    for approval in approvals:
         if approval.at is not None and (approved_at is None or approval.at < approved_at):
             approved_at, approved_by = approval.at, approval.approver
     if approved_at is None and latest is not None and (latest.approval or "").lower() == "approved":

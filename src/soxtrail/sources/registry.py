@@ -10,16 +10,25 @@ from soxtrail.sources.base import Adapter
 #: name -> "module:attribute" of an Adapter instance.
 _ADAPTERS: dict[str, str] = {
     "argocd": "soxtrail.sources.argocd:ADAPTER",
+    "aws-iam": "soxtrail.sources.aws_iam:ADAPTER",
+    "cloudtrail": "soxtrail.sources.cloudtrail:ADAPTER",
     "cyclonedx": "soxtrail.sources.cyclonedx:ADAPTER",
     "github": "soxtrail.sources.github:ADAPTER",
+    "github-audit": "soxtrail.sources.github_audit:ADAPTER",
+    "github-audit-csv": "soxtrail.sources.github_audit_csv:ADAPTER",
+    "github-org": "soxtrail.sources.github_org:ADAPTER",
     "gitlab": "soxtrail.sources.gitlab:ADAPTER",
+    "hr-roster": "soxtrail.sources.hr_roster:ADAPTER",
     "intoto": "soxtrail.sources.intoto:ADAPTER",
     "jira": "soxtrail.sources.jira:ADAPTER",
     "junit": "soxtrail.sources.junit:ADAPTER",
+    "k8s-audit": "soxtrail.sources.k8s_audit:ADAPTER",
     "k8s-snapshot": "soxtrail.sources.k8s_snapshot:ADAPTER",
+    "okta": "soxtrail.sources.okta:ADAPTER",
     "sarif": "soxtrail.sources.sarif:ADAPTER",
     "servicenow": "soxtrail.sources.servicenow:ADAPTER",
     "terraform-plan": "soxtrail.sources.terraform:ADAPTER",
+    "vault-audit": "soxtrail.sources.vault_audit:ADAPTER",
 }
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from soxtrail.domain.access_facts import AuditEventFacts
 from soxtrail.domain.evidence import Evidence
-from soxtrail.domain.facts import AuditEventFacts
 from soxtrail.domain.kinds import Kind
 from soxtrail.sources.base import Parsed
 from soxtrail.sources.gitlab.common import SOURCE, first_instant, record

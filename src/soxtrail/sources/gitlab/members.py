@@ -9,7 +9,7 @@ who made the change, so the record has no actor.
 
 from __future__ import annotations
 
-from soxtrail.domain.facts import MembershipFacts
+from soxtrail.domain.access_facts import MembershipFacts
 from soxtrail.domain.kinds import Kind
 from soxtrail.sources.base import Parsed
 from soxtrail.sources.gitlab.common import SOURCE, first_instant, record
@@ -34,24 +34,26 @@ def parse_member(payload: Node, event_name: str) -> Parsed:
     """A member event as one membership record."""
     action, scope = MEMBER_EVENTS[event_name]
     member = payload.opt_str("user_username") or payload.req_id("user_id")
+    project: str | None
     if scope == "group":
         group = payload.opt_str("group_path") or payload.req_str("group_name")
         project = None
         role = payload.opt_str("group_access")
     else:
-        group = None
         project = payload.opt_str("project_path_with_namespace") or payload.req_str("project_path")
+        group = project  # what the member belongs to: here, the project itself
         role = payload.opt_str("access_level") or payload.opt_str("project_access")
     facts = MembershipFacts(
         provider=SOURCE,
         action=action,
         member=member,
         group=group,
+        group_kind=scope,
         project=project,
         role=role,
         expires_at=payload.opt_instant("expires_at"),
     )
-    scope_path = group or project
+    scope_path = group
     return Parsed(
         records=(
             record(
