@@ -24,6 +24,11 @@ SOURCES: dict[str, str] = {
     "sarif": "sarif",
     "sbom/cyclonedx": "cyclonedx",
     "terraform-plan-json": "terraform-plan",
+    "aws-cloudtrail": "cloudtrail",
+    "vault-audit": "vault-audit",
+    "k8s-audit": "k8s-audit",
+    "okta-system-log": "okta",
+    "github-audit-log": "github-audit",
 }
 
 #: Corpus files that are deliberately not of the folder's format: they must be refused with
@@ -32,6 +37,10 @@ REFUSED: dict[str, str] = {
     "jira-rest/go-atlassian/atlassian-admin-org-audit-events.json": "not a Jira document",
     "sbom/cyclonedx/cern-lhc-vdm-editor.cdx-1.2.xml": "the document is XML",
     "terraform-plan-json/checkov-fixtures/corrupted.plan.json": "this is a Terraform state, not a plan",
+    "k8s-audit/falco-trace-files/malformed-kind-0.json": "/kind: expected a string, got integer 0",
+    "okta-system-log/panther/okta_admin_disabled_mfa.rule.yml": "not valid JSON",
+    "github-audit-log/panther/github_branch_policy_override.rule.yml": "not valid JSON",
+    "github-audit-log/panther/github_repo_ruleset_modified.rule.yml": "not valid JSON",
 }
 
 
