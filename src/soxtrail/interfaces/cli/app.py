@@ -17,7 +17,7 @@ import typer
 
 from soxtrail import __version__
 from soxtrail.domain.errors import SoxtrailError
-from soxtrail.interfaces.cli import ingest, ledger, workspace
+from soxtrail.interfaces.cli import gate, ingest, ledger, waivers, workspace
 from soxtrail.interfaces.cli.context import CliState
 
 app = typer.Typer(
@@ -76,6 +76,8 @@ def root(
 workspace.register(app)
 ingest.register(app)
 ledger.register(app)
+gate.register(app)
+waivers.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

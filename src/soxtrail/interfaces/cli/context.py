@@ -14,7 +14,10 @@ import typer
 from rich.console import Console
 
 from soxtrail.config import DEFAULT_CONFIG_NAME, Config, load_config
+from soxtrail.domain.errors import UsageError
 from soxtrail.ledger.note import NoteSigner
+from soxtrail.policy.engine import Engine, make_engine
+from soxtrail.policy.library import Library, load_library
 from soxtrail.services.clock import Clock, system_clock
 from soxtrail.services.keys import load_signer
 from soxtrail.store.database import Database
@@ -24,6 +27,13 @@ class OutputFormat(StrEnum):
     text = "text"
     json = "json"
 
+
+ACTOR_OPTION = typer.Option(
+    None,
+    "--actor",
+    help="Who is acting (person, as in [identities]); default: SOXTRAIL_ACTOR.",
+    show_default=False,
+)
 
 FORMAT_OPTION = typer.Option(
     OutputFormat.text, "--format", "-f", help="text for people, json for pipelines (schema 1)."
@@ -41,6 +51,8 @@ class CliState:
     err: Console = field(default_factory=lambda: Console(stderr=True, soft_wrap=True))
     _config: Config | None = None
     _db: Database | None = None
+    _library: Library | None = None
+    _engine: Engine | None = None
 
     @property
     def config(self) -> Config:
@@ -59,6 +71,34 @@ class CliState:
         if check:
             self._db.check_ready()
         return self._db
+
+    def library(self) -> Library:
+        """The control library in force (built-in plus configured directories)."""
+        if self._library is None:
+            config = self.config
+            self._library = load_library(
+                [config.resolve(d) for d in config.model.policy.directories],
+                config.model.controls,
+                config_name=config.source_name,
+            )
+        return self._library
+
+    def engine(self) -> Engine:
+        """The policy engine, compiled once with the library."""
+        if self._engine is None:
+            self._engine = make_engine(self.library(), self.config.model.policy.engine)
+        return self._engine
+
+    def actor(self, given: str | None) -> str:
+        """Who is acting: `--actor`, else SOXTRAIL_ACTOR.
+
+        Raises:
+            UsageError: neither says.
+        """
+        actor = given or os.environ.get("SOXTRAIL_ACTOR")
+        if not actor:
+            raise UsageError("say who you are with --actor NAME or SOXTRAIL_ACTOR")
+        return actor
 
     def signer(self) -> NoteSigner:
         return load_signer(self.config.key_file, self.config.origin)

@@ -1,0 +1,362 @@
+"""The deployment gate: may this commit go to this environment now? (DESIGN §6)
+
+`decide_gate` follows these steps:
+
+1. Resolve the system, the environment and the candidate commit (full sha or a unique prefix).
+2. Find the commit last deployed to that environment (the base) and build the change set
+   between the two from the commit graph.
+3. Build the policy input: the change set with its change requests, reviews and tickets;
+   runs, tests and scans of the candidate; pushes, branch protection and production state.
+4. Evaluate every control that runs at the gate; hold the answers to the contract (what does
+   not hold is `error`); apply approved, unexpired waivers.
+5. Decide: allow only when every control passes, is waived or does not apply.
+6. Unless it is a dry run, record the decision (with its whole input and the policy digest)
+   in the ledger, and sign a checkpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from soxtrail.config import Config
+from soxtrail.domain.errors import UsageError
+from soxtrail.domain.evidence import Evidence, Kind
+from soxtrail.domain.facts import ControlOutcome, DecisionFacts
+from soxtrail.domain.instants import format_instant
+from soxtrail.domain.results import ControlResult, Result
+from soxtrail.domain.systems import System
+from soxtrail.ledger.canonical import canonical_json
+from soxtrail.ledger.note import NoteSigner
+from soxtrail.policy.engine import Engine
+from soxtrail.policy.evaluate import evaluate_controls
+from soxtrail.policy.library import Library
+from soxtrail.policy.metadata import ControlMeta
+from soxtrail.services import policy_input as pi
+from soxtrail.services.changeset import build_change_set
+from soxtrail.services.clock import Clock
+from soxtrail.services.records import own_item, record_id, store_own
+from soxtrail.services.waivers import apply_waivers, load_waivers
+from soxtrail.store.database import Database
+from soxtrail.store.evidence import get_record
+from soxtrail.store.queries import by_commits, commit_prefix
+
+#: How results combine into a control's verdict: the worst one wins.
+SEVERITY = {
+    Result.ERROR: 4,
+    Result.FAIL: 3,
+    Result.WAIVED: 2,
+    Result.PASS: 1,
+    Result.NOT_APPLICABLE: 0,
+}
+
+
+@dataclass
+class ControlVerdict:
+    meta: ControlMeta
+    results: list[ControlResult]
+
+    @property
+    def result(self) -> Result:
+        return max((r.result for r in self.results), key=SEVERITY.__getitem__)
+
+    def to_json(self) -> dict[str, Any]:
+        worst = self.result
+        reasons = [
+            reason if r.subject == "*" else f"{r.subject}: {reason}"
+            for r in self.results
+            if r.result is worst
+            for reason in r.reasons
+        ]
+        evidence = sorted({e for r in self.results for e in r.evidence})
+        return {
+            "id": self.meta.id,
+            "short_name": self.meta.short_name,
+            "title": self.meta.title,
+            "result": worst.value,
+            "reasons": reasons,
+            "evidence": evidence,
+            "waivers": sorted({r.waiver for r in self.results if r.waiver}),
+            "subjects": [
+                {
+                    "subject": r.subject,
+                    "result": r.result.value,
+                    "reasons": list(r.reasons),
+                    "evidence": list(r.evidence),
+                    "waiver": r.waiver,
+                }
+                for r in self.results
+            ],
+        }
+
+
+@dataclass
+class GateDecision:
+    system: str
+    environment: str
+    commit: str
+    repo: str
+    base: str | None
+    verdicts: list[ControlVerdict]
+    input_document: dict[str, Any]
+    policy_digest: str
+    engine: str
+    evaluated_at: datetime
+    dry_run: bool
+    ledger: dict[str, Any] = field(default_factory=dict)
+    record_id: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return all(v.result.allows for v in self.verdicts)
+
+    @property
+    def input_sha256(self) -> str:
+        return hashlib.sha256(canonical_json(self.input_document)).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        change_set = self.input_document.get("change_set") or {}
+        return {
+            "schema": 1,
+            "decision": "allow" if self.allowed else "deny",
+            "system": self.system,
+            "environment": self.environment,
+            "repo": self.repo,
+            "commit": self.commit,
+            "change_set": {
+                "base": self.base,
+                "complete": change_set.get("complete", False),
+                "commits": [c["sha"] for c in change_set.get("commits", [])],
+                "change_requests": [cr["subject"] for cr in change_set.get("change_requests", [])],
+            },
+            "controls": [v.to_json() for v in self.verdicts],
+            "policy_digest": self.policy_digest,
+            "engine": self.engine,
+            "input_sha256": self.input_sha256,
+            "evaluated_at": format_instant(self.evaluated_at),
+            "dry_run": self.dry_run,
+            "record": self.record_id,
+            "ledger": self.ledger or None,
+        }
+
+
+def resolve_commit(db: Database, system: System, commit: str, repo: str | None) -> tuple[str, str]:
+    """The candidate's full sha and repository.
+
+    Raises:
+        UsageError: a prefix matches several commits, or the repository cannot be told.
+    """
+    text = commit.strip().lower()
+    if len(text) < 7 or any(c not in "0123456789abcdef" for c in text):
+        raise UsageError(f"--commit {commit!r} is not a commit sha (7 to 64 hex digits)")
+    repos = [repo] if repo else list(system.repos)
+    if repo and not system.owns_repo(repo):
+        raise UsageError(f"{repo} is not a repository of system {system.name}")
+    with db.read() as conn:
+        matches = commit_prefix(conn, text, repos)
+        if len(matches) > 1:
+            raise UsageError(
+                f"commit prefix {commit} is ambiguous: {', '.join(m[:12] for m in matches)}"
+            )
+        if matches:
+            records = by_commits(conn, matches, ["commit"]).get(matches[0], [])
+            found_repo = next((r.evidence.repo for r in records if r.evidence.repo in repos), None)
+            return matches[0], found_repo or repos[0]
+    if len(repos) > 1:
+        raise UsageError(
+            f"commit {commit} is not in the evidence of {system.name}'s repositories; "
+            "say which repository it is with --repo"
+        )
+    return text, repos[0]
+
+
+def gate_controls(library: Library) -> list[ControlMeta]:
+    return [m for m in library.controls if "gate" in m.phases]
+
+
+def build_gate_input(
+    db: Database,
+    config: Config,
+    *,
+    library: Library,
+    system: System,
+    environment: str,
+    commit: str,
+    repo: str,
+    now: datetime,
+) -> tuple[dict[str, Any], str | None]:
+    """Steps 2 and 3: the change set and the whole policy input."""
+    since_text = config.model.changes.first_deployment_since
+    since = datetime.fromisoformat(since_text).astimezone() if since_text else None
+    with db.read() as conn:
+        waivers = load_waivers(conn)
+        ctx = pi.Context(conn=conn, config=config, system=system, now=now, waivers=waivers)
+        base_record = pi.last_deployment(ctx, repo, environment, now)
+        base_facts = base_record.evidence.facts if base_record else None
+        base = getattr(base_facts, "sha", None)
+        change_set = build_change_set(conn, repo, commit, base, since=since)
+        change_set_doc = pi.change_set_json(ctx, change_set)
+        verification = pi.verification_json(ctx, [commit])
+        merged_shas = {
+            sha
+            for cr in change_set_doc["change_requests"]
+            for sha in (cr["merge_commit_sha"], cr["head_sha"])
+            if sha
+        }
+        start = base_record.evidence.occurred_at if base_record else since
+        run_ids = [r["run_id"] for r in verification["runs"]]
+        approvers, approval_evidence = pi.approvals_for(ctx, environment, commit, run_ids)
+        pipeline = _pipeline(verification["runs"], system)
+        expected = None
+        if base_record is not None:
+            expected = {
+                "commit": base,
+                "images": list(getattr(base_facts, "images", ()) or ()),
+                "at_datetime": base_record.evidence.occurred_at,
+            }
+        snapshots, drift = pi.snapshots_json(ctx, environment, expected)
+        document = {
+            "schema": 1,
+            "phase": "gate",
+            "now": pi.now_epoch(now),
+            "params": library.all_params(),
+            "system": pi.system_json(system),
+            "environment": environment,
+            "deployment": {
+                "subject": f"{repo}@{commit}",
+                "repo": repo,
+                "commit": commit,
+                "environment": environment,
+                "production": system.is_production(environment),
+                "actor": None,
+                "approvers": approvers,
+                "pipeline": pipeline,
+                "recorded": False,
+                "on_protected_branch": pi.on_protected_branch(ctx, change_set),
+                "evidence": approval_evidence,
+            },
+            "change_set": change_set_doc,
+            "pushes": pi.pushes_json(ctx, repo, start, merged_shas),
+            **verification,
+            "iac": pi.iac_json(ctx, change_set_doc, verification["scans"]),
+            "protection": pi.protection_json(ctx, repo, start),
+            "snapshots": snapshots,
+            "drift": drift,
+        }
+    return document, base
+
+
+def _pipeline(runs: list[dict[str, Any]], system: System) -> dict[str, Any] | None:
+    """The pipeline run the candidate is deployed by: the newest workflow run or pipeline."""
+    candidates = [r for r in runs if r["run_kind"] in ("workflow_run", "pipeline")]
+    if not candidates:
+        return None
+    run = max(candidates, key=lambda r: r["at"] or 0)
+    return {
+        "run_id": run["run_id"],
+        "branch": run["branch"],
+        "conclusion": run["conclusion"],
+        "evidence": run["evidence"],
+    }
+
+
+def decide_gate(
+    db: Database,
+    config: Config,
+    library: Library,
+    engine: Engine,
+    *,
+    system_name: str,
+    environment: str,
+    commit: str,
+    repo: str | None = None,
+    clock: Clock,
+    signer: NoteSigner,
+    dry_run: bool = False,
+) -> GateDecision:
+    """Decide whether `commit` may be deployed to `environment` (steps in the module docstring)."""
+    system = config.system(system_name)
+    sha, repo_name = resolve_commit(db, system, commit, repo)
+    now = clock()
+    document, base = build_gate_input(
+        db,
+        config,
+        library=library,
+        system=system,
+        environment=environment,
+        commit=sha,
+        repo=repo_name,
+        now=now,
+    )
+    controls = gate_controls(library)
+    results = evaluate_controls(
+        engine, library, document, controls, timeout=config.model.policy.timeout_seconds
+    )
+    with db.read() as conn:
+        results = apply_waivers(results, load_waivers(conn), now)
+    by_control: dict[str, list[ControlResult]] = {}
+    for result in results:
+        by_control.setdefault(result.control_id, []).append(result)
+    verdicts = [ControlVerdict(meta, by_control.get(meta.id, [])) for meta in controls]
+    decision = GateDecision(
+        system=system.name,
+        environment=environment,
+        commit=sha,
+        repo=repo_name,
+        base=base,
+        verdicts=verdicts,
+        input_document=document,
+        policy_digest=library.digest,
+        engine=engine.name,
+        evaluated_at=now,
+        dry_run=dry_run,
+    )
+    if not dry_run:
+        _record(db, decision, signer=signer, origin=config.origin, clock=clock)
+    return decision
+
+
+def _record(
+    db: Database, decision: GateDecision, *, signer: NoteSigner, origin: str, clock: Clock
+) -> None:
+    """Step 6: the decision and its input become evidence, ledgered, with a checkpoint."""
+    summary = decision.to_json()
+    facts = DecisionFacts(
+        decision="allow" if decision.allowed else "deny",
+        system=decision.system,
+        environment=decision.environment,
+        commit=decision.commit,
+        policy_digest=decision.policy_digest,
+        input_sha256=decision.input_sha256,
+        controls=tuple(
+            ControlOutcome(id=v.meta.id, result=v.result.value, subjects=len(v.results))
+            for v in decision.verdicts
+        ),
+    )
+    record = Evidence(
+        kind=Kind.DECISION,
+        source="soxtrail",
+        occurred_at=decision.evaluated_at,
+        subject=f"gate:{decision.system}:{decision.environment}:{decision.commit}",
+        repo=decision.repo,
+        commit=decision.commit,
+        environment=decision.environment,
+        facts=facts,
+        links=(("system", decision.system),),
+    )
+    document = {"type": "gate_decision", "decision": summary, "input": decision.input_document}
+    item = own_item(document, [record], f"gate {decision.system}/{decision.environment}")
+    report = store_own(db, [item], signer=signer, origin=origin, clock=clock)
+    stored = item.records[0]
+    decision.record_id = record_id(stored)
+    with db.read() as conn:
+        index = get_record(conn, decision.record_id).ledger_index
+    checkpoint = report.checkpoint
+    decision.ledger = {
+        "index": index,
+        "size": report.ledger_size,
+        "root": checkpoint.root.hex() if checkpoint else None,
+        "checkpoint": checkpoint.note if checkpoint else None,
+    }
