@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from soxtrail.domain.errors import InputError, InternalError
+from soxtrail.domain.errors import InputError, InternalError, UsageError
 from soxtrail.domain.evidence import Evidence
 from soxtrail.domain.progress import NoProgress, Progress
 from soxtrail.ledger.note import NoteSigner
@@ -226,6 +226,23 @@ def _parse(adapter: Adapter, framed: Framed) -> Parsed:
         ) from exc
 
 
-def stdin_or_paths(paths: Sequence[str]) -> list[InputSource]:
+def stdin_or_paths(paths: Sequence[str], hints: dict[str, str] | None = None) -> list[InputSource]:
     """Input sources from command-line arguments (`-` is standard input)."""
-    return [InputSource(path if path == "-" else str(Path(path))) for path in paths]
+    return [
+        InputSource(path if path == "-" else str(Path(path)), dict(hints or {})) for path in paths
+    ]
+
+
+def parse_hints(pairs: Sequence[str]) -> dict[str, str]:
+    """`KEY=VALUE` pairs into a dict.
+
+    Raises:
+        UsageError: a pair without `=` or with an empty key.
+    """
+    hints: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--hint {pair!r}: expected KEY=VALUE")
+        hints[key.strip()] = value.strip()
+    return hints

@@ -27,6 +27,7 @@ _ADAPTERS: dict[str, str] = {
     "okta": "soxtrail.sources.okta:ADAPTER",
     "sarif": "soxtrail.sources.sarif:ADAPTER",
     "servicenow": "soxtrail.sources.servicenow:ADAPTER",
+    "terraform-apply": "soxtrail.sources.terraform_apply:ADAPTER",
     "terraform-plan": "soxtrail.sources.terraform:ADAPTER",
     "vault-audit": "soxtrail.sources.vault_audit:ADAPTER",
 }

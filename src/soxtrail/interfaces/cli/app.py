@@ -17,7 +17,16 @@ import typer
 
 from soxtrail import __version__
 from soxtrail.domain.errors import SoxtrailError
-from soxtrail.interfaces.cli import gate, ingest, ledger, waivers, workspace
+from soxtrail.interfaces.cli import (
+    attest,
+    controls,
+    deploy,
+    gate,
+    ingest,
+    ledger,
+    waivers,
+    workspace,
+)
 from soxtrail.interfaces.cli.context import CliState
 
 app = typer.Typer(
@@ -78,6 +87,9 @@ ingest.register(app)
 ledger.register(app)
 gate.register(app)
 waivers.register(app)
+attest.register(app)
+deploy.register(app)
+controls.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,7 +8,13 @@ import typer
 
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
 from soxtrail.interfaces.cli.progress import RichProgress
-from soxtrail.services.ingest import AutoAdapter, IngestReport, ingest, stdin_or_paths
+from soxtrail.services.ingest import (
+    AutoAdapter,
+    IngestReport,
+    ingest,
+    parse_hints,
+    stdin_or_paths,
+)
 from soxtrail.sources.registry import all_adapters, get_adapter, names
 
 
@@ -31,6 +37,16 @@ def ingest_command(
             show_default=False,
         ),
     ],
+    hint: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hint",
+            help="KEY=VALUE facts the files do not carry, for every document: e.g. "
+            "environment=production for k8s-snapshot, repo=acme/billing and commit=SHA for CI "
+            "reports, as_of=2026-07-01 for rosters, column.email=Work Email for hr-roster. "
+            "Repeatable.",
+        ),
+    ] = None,
     batch_size: Annotated[
         int, typer.Option(min=1, help="Rows written per database round trip.")
     ] = 2000,
@@ -51,7 +67,7 @@ def ingest_command(
         report = ingest(
             db,
             adapter,
-            stdin_or_paths(paths),
+            stdin_or_paths(paths, parse_hints(hint or [])),
             signer=signer,
             origin=cli.config.origin,
             clock=cli.clock,

@@ -1,0 +1,75 @@
+"""`soxtrail attest KIND PATH --repo R --commit SHA`: CI results about a commit."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
+from soxtrail.interfaces.cli.ingest import _print_report
+from soxtrail.services.ingest import ingest
+from soxtrail.sources.framing import InputSource
+from soxtrail.sources.registry import get_adapter
+
+
+class AttestKind(StrEnum):
+    junit = "junit"
+    sarif = "sarif"
+    terraform_plan = "terraform-plan"
+    terraform_apply = "terraform-apply"
+    cyclonedx = "cyclonedx"
+    provenance = "provenance"
+
+
+_SOURCE = {
+    AttestKind.junit: "junit",
+    AttestKind.sarif: "sarif",
+    AttestKind.terraform_plan: "terraform-plan",
+    AttestKind.terraform_apply: "terraform-apply",
+    AttestKind.cyclonedx: "cyclonedx",
+    AttestKind.provenance: "intoto",
+}
+
+
+def attest(
+    ctx: typer.Context,
+    kind: Annotated[AttestKind, typer.Argument(help="What the file is.")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Report files (or - for stdin).", show_default=False)
+    ],
+    repo: Annotated[str, typer.Option("--repo", help="The repository (owner/name) it is about.")],
+    commit: Annotated[str, typer.Option("--commit", help="The full commit sha it is about.")],
+    run: Annotated[str | None, typer.Option("--run", help="The CI run that produced it.")] = None,
+    tool: Annotated[
+        str | None, typer.Option("--tool", help="The tool, when the file does not say.")
+    ] = None,
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Attach CI results to a commit: JUnit test reports, SARIF scans, Terraform plans (and
+    `terraform-apply` for the plan that was applied: CM-11 compares the digests), CycloneDX
+    SBOMs and in-toto/SLSA provenance. The files do not name their commit; this does."""
+    cli = state(ctx)
+    adapter = get_adapter(_SOURCE[kind])
+    hints = {"repo": repo, "commit": commit.lower()}
+    if run:
+        hints["run"] = run
+    if tool:
+        hints["tool"] = tool
+    report = ingest(
+        cli.database(),
+        adapter,
+        [InputSource(p, hints) for p in paths],
+        signer=cli.signer(),
+        origin=cli.config.origin,
+        clock=cli.clock,
+    )
+    if output is OutputFormat.json:
+        cli.print_json(report.to_json())
+    else:
+        _print_report(cli.out, report)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("attest")(attest)
