@@ -35,8 +35,8 @@ from soxtrail.policy.evaluate import evaluate_controls
 from soxtrail.policy.library import Library
 from soxtrail.policy.metadata import ControlMeta
 from soxtrail.services import policy_input as pi
-from soxtrail.services.changeset import build_change_set
 from soxtrail.services.clock import Clock
+from soxtrail.services.inputs import deployment_input
 from soxtrail.services.records import own_item, record_id, store_own
 from soxtrail.services.waivers import apply_waivers, load_waivers
 from soxtrail.store.database import Database
@@ -187,79 +187,22 @@ def build_gate_input(
     repo: str,
     now: datetime,
 ) -> tuple[dict[str, Any], str | None]:
-    """Steps 2 and 3: the change set and the whole policy input."""
-    since_text = config.model.changes.first_deployment_since
-    since = datetime.fromisoformat(since_text).astimezone() if since_text else None
+    """Steps 2 and 3: the change set since the last deployment and the whole policy input."""
     with db.read() as conn:
-        waivers = load_waivers(conn)
-        ctx = pi.Context(conn=conn, config=config, system=system, now=now, waivers=waivers)
+        ctx = pi.Context(
+            conn=conn, config=config, system=system, now=now, waivers=load_waivers(conn)
+        )
         base_record = pi.last_deployment(ctx, repo, environment, now)
-        base_facts = base_record.evidence.facts if base_record else None
-        base = getattr(base_facts, "sha", None)
-        change_set = build_change_set(conn, repo, commit, base, since=since)
-        change_set_doc = pi.change_set_json(ctx, change_set)
-        verification = pi.verification_json(ctx, [commit])
-        merged_shas = {
-            sha
-            for cr in change_set_doc["change_requests"]
-            for sha in (cr["merge_commit_sha"], cr["head_sha"])
-            if sha
-        }
-        start = base_record.evidence.occurred_at if base_record else since
-        run_ids = [r["run_id"] for r in verification["runs"]]
-        approvers, approval_evidence = pi.approvals_for(ctx, environment, commit, run_ids)
-        pipeline = _pipeline(verification["runs"], system)
-        expected = None
-        if base_record is not None:
-            expected = {
-                "commit": base,
-                "images": list(getattr(base_facts, "images", ()) or ()),
-                "at_datetime": base_record.evidence.occurred_at,
-            }
-        snapshots, drift = pi.snapshots_json(ctx, environment, expected)
-        document = {
-            "schema": 1,
-            "phase": "gate",
-            "now": pi.now_epoch(now),
-            "params": library.all_params(),
-            "system": pi.system_json(system),
-            "environment": environment,
-            "deployment": {
-                "subject": f"{repo}@{commit}",
-                "repo": repo,
-                "commit": commit,
-                "environment": environment,
-                "production": system.is_production(environment),
-                "actor": None,
-                "approvers": approvers,
-                "pipeline": pipeline,
-                "recorded": False,
-                "on_protected_branch": pi.on_protected_branch(ctx, change_set),
-                "evidence": approval_evidence,
-            },
-            "change_set": change_set_doc,
-            "pushes": pi.pushes_json(ctx, repo, start, merged_shas),
-            **verification,
-            "iac": pi.iac_json(ctx, change_set_doc, verification["scans"]),
-            "protection": pi.protection_json(ctx, repo, start),
-            "snapshots": snapshots,
-            "drift": drift,
-        }
-    return document, base
-
-
-def _pipeline(runs: list[dict[str, Any]], system: System) -> dict[str, Any] | None:
-    """The pipeline run the candidate is deployed by: the newest workflow run or pipeline."""
-    candidates = [r for r in runs if r["run_kind"] in ("workflow_run", "pipeline")]
-    if not candidates:
-        return None
-    run = max(candidates, key=lambda r: r["at"] or 0)
-    return {
-        "run_id": run["run_id"],
-        "branch": run["branch"],
-        "conclusion": run["conclusion"],
-        "evidence": run["evidence"],
-    }
+        document = deployment_input(
+            ctx,
+            library,
+            repo=repo,
+            environment=environment,
+            commit=commit,
+            base_record=base_record,
+            phase="gate",
+        )
+    return document, document["change_set"]["base"]
 
 
 def decide_gate(

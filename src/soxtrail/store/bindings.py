@@ -20,7 +20,7 @@ from sqlalchemy import Connection, func, select
 from soxtrail.domain.evidence import lookup_keys
 from soxtrail.domain.instants import format_instant
 from soxtrail.ledger.entries import raw_document_entry, record_entry
-from soxtrail.store.tables import evidence, evidence_keys, raw_documents
+from soxtrail.store.tables import control_runs, evidence, evidence_keys, raw_documents
 
 
 @dataclass
@@ -142,9 +142,46 @@ class EvidenceBinding:
         return int(conn.execute(select(func.count()).select_from(evidence_keys)).scalar_one())
 
 
+class ControlRunBinding:
+    """Period evaluations: the header hashes to the id, the results to the header's digest."""
+
+    entry_type = "control_run"
+
+    def __init__(self) -> None:
+        self.expected_results = 0
+
+    def rows(self, conn: Connection, low: int, high: int) -> Iterator[BoundRow]:
+        from soxtrail.store.control_runs import recompute
+
+        t = control_runs.c
+        query = select(t.id, t.header, t.results_sha256, t.ledger_index).where(
+            t.ledger_index >= low, t.ledger_index < high
+        )
+        for row in conn.execute(query):
+            bound = BoundRow(
+                index=int(row.ledger_index),
+                entry=record_entry("control_run", row.id, "period"),
+                what=f"control run {row.id}",
+            )
+            if hashlib.sha256(row.header.encode("utf-8")).hexdigest() != row.id:
+                bound.problems.append("its header does not hash to its id")
+            header = json.loads(row.header)
+            digest, count = recompute(conn, row.id)
+            self.expected_results += int(header.get("results", 0))
+            if digest != header.get("results_sha256") or digest != row.results_sha256:
+                bound.problems.append(
+                    f"its stored results were altered ({count} stored, "
+                    f"{header.get('results')} recorded)"
+                )
+            yield bound
+
+    def count(self, conn: Connection) -> int:
+        return int(conn.execute(select(func.count()).select_from(control_runs)).scalar_one())
+
+
 def bindings() -> list[Binding]:
     """Fresh bindings for one verification (they count what they see)."""
-    return [RawDocumentBinding(), EvidenceBinding()]
+    return [RawDocumentBinding(), EvidenceBinding(), ControlRunBinding()]
 
 
 #: Entry types that carry their whole content and bind no row.

@@ -145,3 +145,32 @@ ledger_checkpoints = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index(None, "tree_size"),
 )
+
+control_runs = Table(
+    "control_runs",
+    metadata,
+    Column("id", Sha256Hex, primary_key=True, comment="SHA-256 of the canonical run header"),
+    Column("period", String(40), nullable=False),
+    Column("system", String(100), nullable=False),
+    Column("period_start", UtcDateTime, nullable=False),
+    Column("period_end", UtcDateTime, nullable=False),
+    Column("policy_digest", String(80), nullable=False),
+    Column("engine", String(20), nullable=False),
+    Column("evaluated_at", UtcDateTime, nullable=False),
+    Column("results_sha256", Sha256Hex, nullable=False),
+    Column("header", Text, nullable=False, comment="canonical JSON of the run header"),
+    Column("ledger_index", BigInteger, nullable=False, unique=True),
+    Index(None, "system", "period", "evaluated_at"),
+)
+
+control_results = Table(
+    "control_results",
+    metadata,
+    Column("run_id", Sha256Hex, ForeignKey("control_runs.id"), primary_key=True),
+    Column("control_id", String(20), primary_key=True),
+    Column("subject", String(400), primary_key=True),
+    Column("result", String(20), nullable=False),
+    Column("occurred_at", UtcDateTime, comment="when the subject happened (merge, deployment)"),
+    Column("body", Text, nullable=False, comment="canonical JSON: reasons, evidence, waiver"),
+    Index(None, "run_id", "control_id", "result"),
+)

@@ -31,7 +31,14 @@ from soxtrail.ledger.errors import FormatError, VerificationError
 from soxtrail.ledger.hashing import EMPTY_ROOT, leaf_hash
 from soxtrail.ledger.merkle import TreeBuilder
 from soxtrail.ledger.note import NoteVerifier
-from soxtrail.store.bindings import SELF_CONTAINED, BoundRow, EvidenceBinding, bindings
+from soxtrail.store.bindings import (
+    SELF_CONTAINED,
+    BoundRow,
+    ControlRunBinding,
+    EvidenceBinding,
+    bindings,
+)
+from soxtrail.store.control_runs import count_results
 from soxtrail.store.ledger import StoredCheckpoint, all_checkpoints, ledger_size
 from soxtrail.store.tables import ledger_entries, ledger_nodes
 
@@ -261,6 +268,14 @@ class _Verification:
                     f"{rows_total} {binding.entry_type} rows but "
                     f"{seen.get(binding.entry_type, 0)} {binding.entry_type} entries",
                 )
+            if isinstance(binding, ControlRunBinding):
+                stored_results = count_results(self.conn)
+                if stored_results != binding.expected_results:
+                    self.problem(
+                        None,
+                        f"{stored_results} control result rows; the runs record "
+                        f"{binding.expected_results}",
+                    )
             if isinstance(binding, EvidenceBinding):
                 stored_keys = binding.key_rows(self.conn)
                 if stored_keys != binding.expected_keys:

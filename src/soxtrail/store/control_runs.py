@@ -1,0 +1,214 @@
+"""Stored period evaluations: one ledgered run per (period, system), with its results.
+
+A run's header holds the SHA-256 of all its results (in a canonical order), and the run's id
+is the SHA-256 of its header; one ledger entry binds the id. So changing, adding or removing
+any stored result changes the digest, and `ledger verify` names the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from soxtrail.domain.instants import format_instant
+from soxtrail.domain.results import ControlResult, Result
+from soxtrail.ledger.canonical import canonical_json
+from soxtrail.ledger.entries import content_id, record_entry
+from soxtrail.store.ledger import LedgerWriter
+from soxtrail.store.tables import control_results, control_runs
+
+_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    control_id: str
+    subject: str
+    result: Result
+    occurred_at: datetime | None
+    reasons: tuple[str, ...]
+    evidence: tuple[str, ...]
+    waiver: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "control": self.control_id,
+            "subject": self.subject,
+            "result": self.result.value,
+            "occurred_at": format_instant(self.occurred_at) if self.occurred_at else None,
+            "reasons": list(self.reasons),
+            "evidence": list(self.evidence),
+            "waiver": self.waiver,
+        }
+
+
+def _result_body(result: ControlResult) -> str:
+    body = {
+        "reasons": list(result.reasons),
+        "evidence": list(result.evidence),
+        "waiver": result.waiver,
+    }
+    return canonical_json(body).decode("utf-8")
+
+
+def _line(control_id: str, subject: str, result: str, occurred_at: str | None, body: str) -> bytes:
+    return canonical_json(
+        {
+            "control": control_id,
+            "subject": subject,
+            "result": result,
+            "occurred_at": occurred_at,
+            "body": body,
+        }
+    )
+
+
+def results_digest(lines: Sequence[bytes]) -> str:
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line + b"\n")
+    return digest.hexdigest()
+
+
+def write_run(
+    conn: Connection,
+    ledger: LedgerWriter,
+    *,
+    period: str,
+    system: str,
+    period_start: datetime,
+    period_end: datetime,
+    policy_digest: str,
+    engine: str,
+    evaluated_at: datetime,
+    results: Sequence[tuple[ControlResult, datetime | None]],
+) -> str:
+    """Store a run and its results with one ledger entry; returns the run id."""
+    rows = []
+    for result, occurred_at in sorted(results, key=lambda r: (r[0].control_id, r[0].subject)):
+        rows.append(
+            {
+                "control_id": result.control_id,
+                "subject": result.subject[:400],
+                "result": result.result.value,
+                "occurred_at": occurred_at,
+                "body": _result_body(result),
+            }
+        )
+    lines = [
+        _line(
+            r["control_id"],
+            r["subject"],
+            r["result"],
+            format_instant(r["occurred_at"]) if r["occurred_at"] else None,
+            r["body"],
+        )
+        for r in rows
+    ]
+    counts: dict[str, int] = {}
+    for result, _ in results:
+        counts[result.result.value] = counts.get(result.result.value, 0) + 1
+    header = {
+        "v": 1,
+        "type": "control_run",
+        "period": period,
+        "system": system,
+        "period_start": format_instant(period_start),
+        "period_end": format_instant(period_end),
+        "policy_digest": policy_digest,
+        "engine": engine,
+        "evaluated_at": format_instant(evaluated_at),
+        "results": len(rows),
+        "counts": counts,
+        "results_sha256": results_digest(lines),
+    }
+    text = canonical_json(header)
+    run_id = content_id(text)
+    index = ledger.append(record_entry("control_run", run_id, "period"))
+    conn.execute(
+        insert(control_runs).values(
+            id=run_id,
+            period=period,
+            system=system,
+            period_start=period_start,
+            period_end=period_end,
+            policy_digest=policy_digest,
+            engine=engine,
+            evaluated_at=evaluated_at,
+            results_sha256=header["results_sha256"],
+            header=text.decode("utf-8"),
+            ledger_index=index,
+        )
+    )
+    for start in range(0, len(rows), _CHUNK):
+        conn.execute(
+            insert(control_results), [{**r, "run_id": run_id} for r in rows[start : start + _CHUNK]]
+        )
+    return run_id
+
+
+def latest_run(conn: Connection, system: str, period: str) -> dict[str, Any] | None:
+    """The newest run of a system and period: its id and header."""
+    row = conn.execute(
+        select(control_runs.c.id, control_runs.c.header, control_runs.c.ledger_index)
+        .where(control_runs.c.system == system, control_runs.c.period == period)
+        .order_by(control_runs.c.evaluated_at.desc(), control_runs.c.ledger_index.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return {"id": row.id, "ledger_index": int(row.ledger_index), **json.loads(row.header)}
+
+
+def iter_results(
+    conn: Connection, run_id: str, *, control_id: str | None = None, result: str | None = None
+) -> Iterator[StoredResult]:
+    """A run's results in (control, subject) order, streamed."""
+    query = select(control_results).where(control_results.c.run_id == run_id)
+    if control_id:
+        query = query.where(control_results.c.control_id == control_id)
+    if result:
+        query = query.where(control_results.c.result == result)
+    query = query.order_by(control_results.c.control_id, control_results.c.subject)
+    for row in conn.execution_options(yield_per=_CHUNK).execute(query):
+        body = json.loads(row.body)
+        yield StoredResult(
+            row.control_id,
+            row.subject,
+            Result(row.result),
+            row.occurred_at,
+            tuple(body["reasons"]),
+            tuple(body["evidence"]),
+            body["waiver"],
+        )
+
+
+def count_results(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(control_results)).scalar_one())
+
+
+def recompute(conn: Connection, run_id: str) -> tuple[str, int]:
+    """The digest and count of a run's stored results, recomputed (for verification)."""
+    lines = []
+    query = (
+        select(control_results)
+        .where(control_results.c.run_id == run_id)
+        .order_by(control_results.c.control_id, control_results.c.subject)
+    )
+    for row in conn.execute(query):
+        lines.append(
+            _line(
+                row.control_id,
+                row.subject,
+                row.result,
+                format_instant(row.occurred_at) if row.occurred_at else None,
+                row.body,
+            )
+        )
+    return results_digest(lines), len(lines)
