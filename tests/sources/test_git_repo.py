@@ -464,6 +464,30 @@ def test_replace_refs_do_not_hide_the_real_commit(tmp_path: Path) -> None:
     assert facts_of(scanned[0]).message == "the real commit\n"
 
 
+def test_secret_in_a_message_is_redacted(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    token = "ghp_" + "a1B2c3D4e5" * 4
+    sha = repo.commit(f"Add CI config\n\nused {token} to test\n\nToken: {token}\n", {"f": "1"})
+    scanned = next(s for s in scan(repo) if s.sha == sha)
+    original = repo.raw(sha)
+    assert token.encode() not in scanned.raw
+    assert scanned.raw == original.replace(token.encode(), b"[REDACTED]")
+    assert scanned.original_sha256 == hashlib.sha256(original).hexdigest()
+    assert [r.rule for r in scanned.redactions] == ["github-token", "github-token"]
+    facts = facts_of(scanned)
+    assert token not in facts.message
+    assert "used [REDACTED] to test" in facts.message
+    assert facts.trailers == (Trailer(key="Token", value="[REDACTED]"),)
+    assert facts.sha == sha
+
+
+def test_nothing_redacted_keeps_the_object_verbatim(history: tuple[Repo, dict[str, str]]) -> None:
+    repo, _shas = history
+    for scanned in scan(repo):
+        assert scanned.redactions == ()
+        assert scanned.original_sha256 is None
+
+
 # --- signatures ------------------------------------------------------------------------
 
 

@@ -17,7 +17,9 @@ from soxtrail.sources.tickets import find_ticket_keys
         pytest.param(("abcPROJ-9",), (), id="inside-a-word"),
         pytest.param(("CHG00300011",), (), id="change-with-eight-digits"),
         pytest.param(("B2-1 and A1B-22",), ("A1B-22", "B2-1"), id="digits-in-project"),
-        pytest.param(("PROJ-2 PROJ-1", "PROJ-1", None, ""), ("PROJ-1", "PROJ-2"), id="sorted-unique"),
+        pytest.param(
+            ("PROJ-2 PROJ-1", "PROJ-1", None, ""), ("PROJ-1", "PROJ-2"), id="sorted-unique"
+        ),
         pytest.param(("proj-7 and #12",), (), id="lower-case-and-pr-refs"),
         pytest.param((), (), id="nothing"),
     ],

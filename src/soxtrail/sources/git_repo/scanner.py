@@ -9,18 +9,21 @@ commits of the other branches), to say which branches contain each commit.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 from soxtrail.domain.errors import InputError, InternalError, UsageError
 from soxtrail.domain.evidence import Evidence
+from soxtrail.domain.facts import Trailer
 from soxtrail.sources.git_repo.commits import (
     LOG_FORMAT,
     VERIFY_FIELDS,
     VERIFY_FORMAT,
+    LogEntry,
     commit_record,
     parse_log,
     parse_raw,
@@ -35,6 +38,7 @@ from soxtrail.sources.git_repo.process import (
     nul_tokens,
 )
 from soxtrail.sources.git_repo.trust import check_key_files, trust_environment
+from soxtrail.sources.redaction import Redaction, redact
 
 #: Media type of the raw documents: a commit object as `git cat-file commit` prints it.
 MEDIA_TYPE = "application/x-git-commit"
@@ -50,10 +54,20 @@ _VERSION = re.compile(r"(\d+)\.(\d+)")
 
 @dataclass(frozen=True, slots=True)
 class ScannedCommit:
-    """One commit: its raw object (the raw document, verbatim) and its evidence record."""
+    """One commit: its raw object (the raw document) and its evidence record.
+
+    Attributes:
+        raw: the commit object as `git cat-file commit` prints it, byte for byte, unless a
+            secret (a token pasted into a message) was redacted from it.
+        record: the `commit` evidence record (message and trailers redacted alike).
+        redactions: what was redacted, by character offset into the object (UTF-8).
+        original_sha256: SHA-256 of the object before redaction, when anything was redacted.
+    """
 
     raw: bytes
     record: Evidence
+    redactions: tuple[Redaction, ...] = ()
+    original_sha256: str | None = None
 
     @property
     def sha(self) -> str:
@@ -292,8 +306,11 @@ def _scan(
     ):
         verifier = git.with_trust(trust.config, trust.env)
         for batch in _batched(parse_log(nul_tokens(out)), BATCH):
-            raws = objects.read([entry.sha for entry in batch])
-            infos = [parse_raw(raw, entry.sha) for entry, raw in zip(batch, raws, strict=True)]
+            originals = objects.read([entry.sha for entry in batch])
+            stored = [_redacted(raw) for raw in originals]
+            infos = [
+                parse_raw(raw, entry.sha) for entry, (raw, _) in zip(batch, stored, strict=True)
+            ]
             verdicts = _verify(
                 verifier,
                 [
@@ -302,7 +319,9 @@ def _scan(
                     if info.signature_format not in (None, "unknown")
                 ],
             )
-            for entry, raw, info in zip(batch, raws, infos, strict=True):
+            for entry, original, (raw, found), info in zip(
+                batch, originals, stored, infos, strict=True
+            ):
                 signature = (
                     None
                     if info.signature_format is None
@@ -310,15 +329,29 @@ def _scan(
                 )
                 key = bytes.fromhex(entry.sha)
                 record = commit_record(
-                    entry,
+                    _without_secrets(entry) if found else entry,
                     info,
                     repo=repo,
                     signature=signature,
                     branches=tuple(n for n in names if key not in outside.get(n, ())),
                     tip_of=tuple(tip_of.get(entry.sha, ())),
                 )
-                yield ScannedCommit(raw, record)
+                digest = hashlib.sha256(original).hexdigest() if found else None
+                yield ScannedCommit(raw, record, found, digest)
             progress.advance(len(batch))
+
+
+def _redacted(raw: bytes) -> tuple[bytes, tuple[Redaction, ...]]:
+    """The object with any secret in it replaced (non-UTF-8 bytes kept as they are)."""
+    text = raw.decode("utf-8", errors="surrogateescape")
+    redacted, found = redact(text)
+    return (redacted.encode("utf-8", errors="surrogateescape"), found) if found else (raw, ())
+
+
+def _without_secrets(entry: LogEntry) -> LogEntry:
+    """The trailers (part of the message, printed by git log) redacted like the message."""
+    trailers = tuple(Trailer(key=t.key, value=redact(t.value)[0]) for t in entry.trailers)
+    return replace(entry, trailers=trailers)
 
 
 def _outside(git: Git, tips: Mapping[str, str], excluded: Sequence[str]) -> dict[str, set[bytes]]:
