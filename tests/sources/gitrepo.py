@@ -61,11 +61,11 @@ def run(
 class Repo:
     """A git repository under construction, with deterministic identities and dates."""
 
-    def __init__(self, path: Path, branch: str = "main", *, bare: bool = False) -> None:
+    def __init__(self, path: Path, branch: str = "main", *, object_format: str = "sha1") -> None:
         self.path = path
         self.minutes = 0
         path.mkdir(parents=True, exist_ok=True)
-        self.git("init", "-q", f"--initial-branch={branch}", *(["--bare"] if bare else []))
+        self.git("init", "-q", f"--initial-branch={branch}", f"--object-format={object_format}")
 
     def _dated(self, author: tuple[str, str], committer: tuple[str, str]) -> dict[str, str]:
         stamp = (EPOCH + timedelta(minutes=self.minutes)).isoformat()

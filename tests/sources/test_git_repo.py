@@ -207,6 +207,20 @@ def test_raw_document_is_the_commit_object(history: tuple[Repo, dict[str, str]])
         assert hashlib.sha1(header + scanned.raw).hexdigest() == scanned.sha
 
 
+def test_sha256_repository(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r", object_format="sha256")
+    first = repo.commit("one", {"a": "1"})
+    second = repo.commit("two (#3)", {"b": "1"})
+    scanned = scan(repo)
+    assert [s.sha for s in scanned] == [first, second]
+    assert len(second) == 64
+    assert facts_of(scanned[1]).parents == (first,)
+    assert facts_of(scanned[1]).pr_number == 3
+    for s in scanned:
+        header = b"commit %d\0" % len(s.raw)
+        assert hashlib.sha256(header + s.raw).hexdigest() == s.sha
+
+
 def test_trailers_as_git_parses_them(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "r")
     sha = repo.commit(
