@@ -26,8 +26,14 @@ from pathlib import Path
 
 from soxtrail.ledger.note import NoteSigner
 from soxtrail.services.clock import Clock
-from soxtrail.services.ingest import IngestReport, Item, NoProgress, Progress, store_items
-from soxtrail.sources.git_repo import MEDIA_TYPE, ScannedCommit, branch_tips, scan_repository
+from soxtrail.services.ingest import IngestReport, Item, store_items
+from soxtrail.sources.git_repo import (
+    MEDIA_TYPE,
+    Progress,
+    ScannedCommit,
+    branch_tips,
+    scan_repository,
+)
 from soxtrail.store.database import Database
 from soxtrail.store.evidence import NewDocument, latest_by_key
 
@@ -98,7 +104,7 @@ def scan_git(
         since=since,
         allowed_signers_file=allowed_signers_file,
         gpg_public_keys=gpg_public_keys,
-        progress=progress or NoProgress(),
+        progress=progress,
     )
     return store_items(
         db,
