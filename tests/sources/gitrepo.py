@@ -149,13 +149,35 @@ class Repo:
     def raw(self, sha: str) -> bytes:
         return run(["git", "-C", str(self.path), "cat-file", "commit", sha])
 
-    def write_commit(self, raw: bytes) -> str:
-        """Store a hand-made commit object (`git hash-object -t commit -w`), return its sha."""
+    def write_commit(self, raw: bytes, *, literally: bool = False) -> str:
+        """Store a hand-made commit object (`git hash-object -t commit -w`), return its sha.
+
+        `literally` skips git's format checks, to store a malformed commit.
+        """
         out = run(
-            ["git", "-C", str(self.path), "hash-object", "-t", "commit", "-w", "--stdin"],
+            [
+                "git",
+                "-C",
+                str(self.path),
+                "hash-object",
+                "-t",
+                "commit",
+                "-w",
+                "--stdin",
+                *(["--literally"] if literally else []),
+            ],
             stdin=raw,
         )
         return out.decode().strip()
+
+    def with_header(self, sha: str, name: bytes, value: bytes) -> str:
+        """A copy of a commit with one header line (`author`, `committer`) replaced."""
+        head, _sep, body = self.raw(sha).partition(b"\n\n")
+        lines = [
+            name + b" " + value if line.startswith(name + b" ") else line
+            for line in head.split(b"\n")
+        ]
+        return self.write_commit(b"\n".join(lines) + b"\n\n" + body, literally=True)
 
 
 # --- keys -------------------------------------------------------------------------------

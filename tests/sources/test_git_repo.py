@@ -465,6 +465,61 @@ def test_empty_commit_and_message_encoding(tmp_path: Path) -> None:
     assert facts[latin].ticket_keys == ("PROJ-3",)
 
 
+@pytest.mark.parametrize(
+    ("author", "committer", "authored", "committed"),
+    [
+        pytest.param(
+            b"A <a@x> 1700000000 +0000",
+            b"C <c@x>",
+            "2023-11-14T22:13:20",
+            None,
+            id="committer-without-date",
+        ),
+        pytest.param(
+            b"A <a@x> 1700000000 +9999",
+            b"C <c@x> 1700000060 -0000",
+            "2023-11-14T22:13:20",
+            "2023-11-14T22:14:20",
+            id="nonsense-offset",
+        ),
+        pytest.param(
+            b"A <a@x> 99999999999999999999 +0000",
+            b"C <c@x> 1700000060 +0000",
+            None,
+            "2023-11-14T22:14:20",
+            id="author-date-out-of-range",
+        ),
+    ],
+)
+def test_malformed_identity_lines(
+    tmp_path: Path, author: bytes, committer: bytes, authored: str | None, committed: str | None
+) -> None:
+    repo = Repo(tmp_path / "r")
+    base = repo.commit("base", {"f": "1"})
+    odd = repo.with_header(repo.with_header(base, b"author", author), b"committer", committer)
+    repo.git("update-ref", "refs/heads/main", odd)
+    (scanned,) = scan(repo)
+    facts = facts_of(scanned)
+    assert (facts.authored_at.isoformat()[:19] if facts.authored_at else None) == authored
+    assert (facts.committed_at.isoformat()[:19] if facts.committed_at else None) == committed
+    assert scanned.record.occurred_at == (facts.committed_at or facts.authored_at)
+    assert facts.author_email == "a@x"
+
+
+def test_commit_without_any_readable_date(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    base = repo.commit("base", {"f": "1"})
+    odd = repo.with_header(repo.with_header(base, b"author", b"A <a@x>"), b"committer", b"C")
+    repo.git("update-ref", "refs/heads/main", odd)
+    with pytest.raises(InputError) as caught:
+        scan(repo)
+    assert caught.value.file == str(repo.path)
+    assert caught.value.position == f"commit {odd}"
+    assert caught.value.problem == (
+        "has neither a readable committer date nor a readable author date"
+    )
+
+
 def test_replace_refs_do_not_hide_the_real_commit(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "r")
     real = repo.commit("the real commit", {"f": "1"})

@@ -3,7 +3,7 @@
 Three inputs per commit, all from git itself:
 
 - a line of `git log -z --format=LOG_FORMAT --raw --no-renames --diff-merges=first-parent`:
-  identities and dates (`%an %ae %aI ...`, re-encoded to UTF-8 by git), trailers as
+  identities and dates (`%an %ae %at ...`, re-encoded to UTF-8 by git), trailers as
   `git interpret-trailers --parse` finds them (`%(trailers:only,unfold)`), and the paths
   changed, against the first parent for a merge (`--raw` entries, see `parse_log`);
 - the raw commit object (`git cat-file --batch`): the message verbatim and the `gpgsig`
@@ -20,13 +20,12 @@ import codecs
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from soxtrail.domain.errors import InternalError
 from soxtrail.domain.evidence import Evidence, change_request_key
 from soxtrail.domain.facts import CommitFacts, Signature, Trailer
-from soxtrail.domain.instants import utc
 from soxtrail.domain.kinds import Kind
 from soxtrail.sources.tickets import find_ticket_keys
 
@@ -35,7 +34,7 @@ MAX_PATHS = 5000
 
 #: One commit's header fields, NUL-separated (git adds the terminating NUL under `-z`).
 LOG_FORMAT = (
-    "tformat:%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00"
+    "tformat:%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00"
     "%(trailers:only,unfold,separator=%x1f,key_value_separator=%x1e)"
 )
 _LOG_FIELDS = 9
@@ -85,10 +84,11 @@ class LogEntry:
     parents: tuple[str, ...]
     author_name: str
     author_email: str
-    authored_at: datetime
+    #: None when the commit's author line has no readable date (git prints no value).
+    authored_at: datetime | None
     committer_name: str
     committer_email: str
-    committed_at: datetime
+    committed_at: datetime | None
     trailers: tuple[Trailer, ...]
     paths: tuple[str, ...]
     paths_truncated: bool
@@ -106,11 +106,18 @@ def _text(value: bytes) -> str:
     return value.decode("utf-8", errors="replace")
 
 
-def _instant(value: bytes, sha: str, what: str) -> datetime:
+def _instant(value: bytes) -> datetime | None:
+    """A `%at`/`%ct` value (seconds since the epoch) as a UTC instant.
+
+    Git prints the placeholder itself (`%at`) when an identity line is malformed (no date,
+    a negative one); such a date is unknown, not an error: the raw object keeps the line.
+    Offsets are not needed (the instant is the same in every zone), so even a nonsensical
+    one (`+9999`) does not matter.
+    """
     try:
-        return utc(datetime.fromisoformat(value.decode("ascii")))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InternalError(f"git printed an unreadable {what} {value!r} for {sha}") from exc
+        return datetime.fromtimestamp(int(value), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def parse_trailers(value: bytes) -> tuple[Trailer, ...]:
@@ -164,10 +171,10 @@ def parse_log(tokens: Iterable[bytes], max_paths: int | None = None) -> Iterator
             parents=tuple(p.decode("ascii") for p in fields[1].split()),
             author_name=_text(fields[2]),
             author_email=_text(fields[3]),
-            authored_at=_instant(fields[4], sha, "author date"),
+            authored_at=_instant(fields[4]),
             committer_name=_text(fields[5]),
             committer_email=_text(fields[6]),
-            committed_at=_instant(fields[7], sha, "committer date"),
+            committed_at=_instant(fields[7]),
             trailers=parse_trailers(fields[8]),
             paths=tuple(paths),
             paths_truncated=truncated,
@@ -266,7 +273,16 @@ def commit_record(
         signature: the verified signature, or None when the commit is unsigned.
         branches: the scanned branches that contain the commit.
         tip_of: the scanned branches whose tip this commit is (each gets a `scan_tip` link).
+
+    `occurred_at` is the committer date, or the author date when the committer line has no
+    readable date.
+
+    Raises:
+        ValueError: neither date is readable (the caller names the repository).
     """
+    occurred_at = entry.committed_at or entry.authored_at
+    if occurred_at is None:
+        raise ValueError(f"commit {entry.sha} has no readable date")
     number = pr_number(raw.message, repo)
     tickets = find_ticket_keys(raw.message)
     facts = CommitFacts(
@@ -294,7 +310,7 @@ def commit_record(
     return Evidence(
         kind=Kind.COMMIT,
         source="git",
-        occurred_at=entry.committed_at,
+        occurred_at=occurred_at,
         subject=entry.sha,
         facts=facts,
         actor=entry.author_email or None,

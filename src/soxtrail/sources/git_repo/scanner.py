@@ -327,6 +327,12 @@ def _scan(
                     if info.signature_format is None
                     else verified_signature(info.signature_format, verdicts.get(entry.sha))
                 )
+                if entry.committed_at is None and entry.authored_at is None:
+                    raise InputError(
+                        str(git.path),
+                        f"commit {entry.sha}",
+                        "has neither a readable committer date nor a readable author date",
+                    )
                 key = bytes.fromhex(entry.sha)
                 record = commit_record(
                     _without_secrets(entry) if found else entry,
