@@ -39,6 +39,8 @@ class Signature(Facts):
     status: Literal["good", "untrusted", "bad", "unknown_key", "expired", "revoked", "error"]
     signer: str | None = None
     key: str | None = None
+    #: The primary key's fingerprint when `key` is a subkey's (OpenPGP).
+    primary_key: str | None = None
 
 
 class Trailer(Facts):
@@ -58,6 +60,8 @@ class CommitFacts(Facts):
     message: str = ""
     trailers: tuple[Trailer, ...] = ()
     paths: tuple[str, ...] = ()
+    #: True when the commit changed more paths than were kept in `paths` (a scanner's cap).
+    paths_truncated: bool = False
     #: None when the commit carries no signature at all.
     signature: Signature | None = None
     #: The PR/MR number a merge or squash commit names ("Merge pull request #12", "(#12)").

@@ -236,6 +236,23 @@ def find_by_key(
     return [_stored(row) for row in conn.execute(query)]
 
 
+def latest_by_key(
+    conn: Connection, name: str, value: str, kinds: Sequence[str] | None = None
+) -> StoredEvidence | None:
+    """The most recently stored record (highest ledger index) with lookup key `name = value`."""
+    query = (
+        select(evidence.c.id, evidence.c.ledger_index, evidence.c.body)
+        .join(evidence_keys, evidence_keys.c.record_id == evidence.c.id)
+        .where(evidence_keys.c.name == name, evidence_keys.c.value == value)
+        .order_by(evidence.c.ledger_index.desc())
+        .limit(1)
+    )
+    if kinds:
+        query = query.where(evidence.c.kind.in_(list(kinds)))
+    row = conn.execute(query).first()
+    return None if row is None else _stored(row)
+
+
 def iter_records(
     conn: Connection,
     *,
