@@ -90,7 +90,7 @@ def write_run(
     results: Sequence[tuple[ControlResult, datetime | None]],
 ) -> str:
     """Store a run and its results with one ledger entry; returns the run id."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for result, occurred_at in sorted(results, key=lambda r: (r[0].control_id, r[0].subject)):
         rows.append(
             {
@@ -195,20 +195,19 @@ def count_results(conn: Connection) -> int:
 
 def recompute(conn: Connection, run_id: str) -> tuple[str, int]:
     """The digest and count of a run's stored results, recomputed (for verification)."""
-    lines = []
     query = (
         select(control_results)
         .where(control_results.c.run_id == run_id)
         .order_by(control_results.c.control_id, control_results.c.subject)
     )
-    for row in conn.execute(query):
-        lines.append(
-            _line(
-                row.control_id,
-                row.subject,
-                row.result,
-                format_instant(row.occurred_at) if row.occurred_at else None,
-                row.body,
-            )
+    lines = [
+        _line(
+            row.control_id,
+            row.subject,
+            row.result,
+            format_instant(row.occurred_at) if row.occurred_at else None,
+            row.body,
         )
+        for row in conn.execute(query)
+    ]
     return results_digest(lines), len(lines)

@@ -24,6 +24,7 @@ from soxtrail.interfaces.cli import (
     gate,
     ingest,
     ledger,
+    scan,
     waivers,
     workspace,
 )
@@ -90,6 +91,7 @@ waivers.register(app)
 attest.register(app)
 deploy.register(app)
 controls.register(app)
+scan.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
