@@ -9,9 +9,12 @@ import typer
 from rich.table import Table
 
 from soxtrail.domain.errors import NotFoundError, VerdictError
+from soxtrail.domain.period import parse_period
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
+from soxtrail.interfaces.cli.progress import RichProgress
 from soxtrail.policy.engine import OpaEngine
 from soxtrail.policy.library import load_library
+from soxtrail.services.period import evaluate_period
 
 app = typer.Typer(
     help="The SOX controls in force: built-in Rego policies plus your own directories.",
@@ -140,6 +143,42 @@ def test(
         raise VerdictError(f"{len(failed)} Rego test(s) failed")
     if not outcomes:
         raise VerdictError("no Rego tests found")
+
+
+@app.command("eval")
+def evaluate(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Option("--period", "-p", help="2026, 2026-Q3, 2026-07 or A..B.")],
+    system: Annotated[str | None, typer.Option("--system", "-s", help="Only this system.")] = None,
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Evaluate every control over every subject of the period (each merged change request,
+    production deployment, protected-branch push and commit, Terraform apply, protected
+    branch) and store the results as a ledgered run that reports and the dashboard read."""
+    cli = state(ctx)
+    with RichProgress(cli.err, unit="items") as progress:
+        summaries = evaluate_period(
+            cli.database(),
+            cli.config,
+            cli.library(),
+            cli.engine(),
+            period=parse_period(period),
+            system_name=system,
+            clock=cli.clock,
+            signer=cli.signer(),
+            progress=progress,
+        )
+    if output is OutputFormat.json:
+        cli.print_json({"schema": 1, "runs": [s.to_json() for s in summaries]})
+        return
+    if not summaries:
+        cli.out.print("no systems configured: add [[systems]] to soxtrail.toml")
+    for summary in summaries:
+        counts = ", ".join(f"{n} {r}" for r, n in sorted(summary.counts.items()))
+        cli.out.print(
+            f"[green]✓[/] {summary.system} {summary.period}: {summary.subjects} result(s) "
+            f"({counts}); run {summary.run_id[:12]}"
+        )
 
 
 def register(root: typer.Typer) -> None:

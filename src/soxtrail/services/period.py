@@ -1,0 +1,470 @@
+"""Period evaluation: every control over every subject of a period, stored for reports.
+
+`evaluate_period` follows these steps for each system:
+
+1. Build the populations of the period from the evidence: merged change requests, production
+   deployments, pushes to protected branches, commits on protected branches, Terraform
+   applies, protected branches (docs/policy-contract.md, "Populations").
+2. Build policy inputs for them: change requests, pushes and commits in batches (one
+   evaluation answers many subjects); each deployment on its own, as of its own time, with
+   the change set since the deployment before it.
+3. Evaluate the period controls of each population; hold the answers to the contract;
+   apply approved, unexpired waivers.
+4. Store the results as one run (header, results digest, ledger entry), then sign a
+   checkpoint. Reports and the dashboard read the stored run; they never recompute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from soxtrail.config import Config
+from soxtrail.domain.evidence import StoredEvidence
+from soxtrail.domain.facts import (
+    ChangeRequestFacts,
+    CommitFacts,
+    DeploymentFacts,
+    DriftFacts,
+    IacPlanFacts,
+)
+from soxtrail.domain.period import Period
+from soxtrail.domain.progress import NoProgress, Progress
+from soxtrail.domain.results import ControlResult, Result
+from soxtrail.domain.systems import System
+from soxtrail.ledger.note import NoteSigner
+from soxtrail.policy.engine import Engine
+from soxtrail.policy.evaluate import NO_SUBJECT, evaluate_controls
+from soxtrail.policy.library import Library
+from soxtrail.policy.metadata import ControlMeta
+from soxtrail.services import policy_input as pi
+from soxtrail.services.changeset import ChangeSet, build_change_set
+from soxtrail.services.clock import Clock
+from soxtrail.services.gate import SEVERITY
+from soxtrail.services.inputs import deployment_input
+from soxtrail.services.waivers import Waiver, apply_waivers, load_waivers
+from soxtrail.store.control_runs import write_run
+from soxtrail.store.database import Database
+from soxtrail.store.ledger import LedgerWriter, write_checkpoint
+from soxtrail.store.queries import by_commits, of_kind
+
+BATCH = 200
+
+
+@dataclass
+class Batch:
+    """One policy input and when each of its subjects happened."""
+
+    population: str
+    document: dict[str, Any]
+    when: dict[str, datetime] = field(default_factory=dict)
+
+
+@dataclass
+class RunSummary:
+    system: str
+    period: str
+    run_id: str
+    counts: dict[str, int]
+    subjects: int
+    ledger_size: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "system": self.system,
+            "period": self.period,
+            "run": self.run_id,
+            "results": self.subjects,
+            "counts": self.counts,
+            "ledger_size": self.ledger_size,
+        }
+
+
+def _base(ctx: pi.Context, library: Library, phase: str = "period") -> dict[str, Any]:
+    return {
+        "schema": 1,
+        "phase": phase,
+        "now": pi.now_epoch(ctx.now),
+        "params": library.all_params(),
+        "system": pi.system_json(ctx.system),
+        "environment": None,
+        "deployment": None,
+        "change_set": None,
+        "pushes": [],
+        "runs": [],
+        "tests": [],
+        "scans": [],
+        "iac": [],
+        "protection": [],
+        "snapshots": [],
+        "drift": [],
+    }
+
+
+def _merged_prs(ctx: pi.Context, period: Period) -> list[StoredEvidence]:
+    """Merged change requests into protected branches, merged in the period (latest record each)."""
+    latest: dict[str, StoredEvidence] = {}
+    for repo in ctx.system.repos:
+        for stored in of_kind(ctx.conn, ["change_request"], repo=repo, end=period.end):
+            facts = stored.evidence.facts
+            assert isinstance(facts, ChangeRequestFacts)
+            if not facts.merged or facts.merged_at is None or facts.merged_at not in period:
+                continue
+            if facts.base_ref and facts.base_ref not in ctx.system.protected_branches:
+                continue
+            latest[stored.evidence.change_request or stored.evidence.subject] = stored
+    return [latest[k] for k in sorted(latest)]
+
+
+def _pr_change_set(conn: Connection, merge: StoredEvidence) -> ChangeSet:
+    facts = merge.evidence.facts
+    assert isinstance(facts, ChangeRequestFacts)
+    repo = merge.evidence.repo or ""
+    key = merge.evidence.change_request or merge.evidence.subject
+    sha = facts.merge_commit_sha or facts.head_sha
+    change_set = ChangeSet(repo=repo, head=sha or "", base=None, complete=False)
+    if sha:
+        records = [
+            r for r in by_commits(conn, [sha], ["commit"]).get(sha, []) if r.evidence.repo == repo
+        ]
+        if records:
+            commit = records[-1].evidence.facts
+            assert isinstance(commit, CommitFacts)
+            first_parent = commit.parents[0] if commit.parents else None
+            change_set = build_change_set(conn, repo, sha, first_parent)
+    change_set.merges[key] = merge
+    for node in change_set.commits:
+        change_set.attribution.setdefault(node.sha, key)
+    return change_set
+
+
+def change_request_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
+    prs = _merged_prs(ctx, period)
+    for start in range(0, len(prs), BATCH):
+        chunk = prs[start : start + BATCH]
+        commits: list[dict[str, Any]] = []
+        requests: list[dict[str, Any]] = []
+        when: dict[str, datetime] = {}
+        for merge in chunk:
+            change_set = _pr_change_set(ctx.conn, merge)
+            doc = pi.change_set_json(ctx, change_set)
+            commits.extend(doc["commits"])
+            requests.extend(doc["change_requests"])
+            facts = merge.evidence.facts
+            assert isinstance(facts, ChangeRequestFacts)
+            when[merge.evidence.change_request or merge.evidence.subject] = (
+                facts.merged_at or merge.evidence.occurred_at
+            )
+        document = _base(ctx, library)
+        document["change_set"] = {
+            "base": None,
+            "head": None,
+            "complete": True,
+            "commits": commits,
+            "change_requests": requests,
+        }
+        yield Batch("change_request", document, when)
+
+
+def deployment_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
+    """One input per successful production deployment in the period, as of its own time."""
+    for environment in ctx.system.production_environments:
+        for stored in of_kind(
+            ctx.conn, ["deployment"], environment=environment, start=period.start, end=period.end
+        ):
+            facts = stored.evidence.facts
+            assert isinstance(facts, DeploymentFacts)
+            repo = stored.evidence.repo
+            if facts.status != "success" or not facts.sha or repo not in ctx.system.repos:
+                continue
+            at = stored.evidence.occurred_at
+            local = pi.Context(
+                conn=ctx.conn, config=ctx.config, system=ctx.system, now=at, waivers=ctx.waivers
+            )
+            base = pi.last_deployment(local, repo, environment, at)
+            document = deployment_input(
+                local,
+                library,
+                repo=repo,
+                environment=environment,
+                commit=facts.sha,
+                base_record=base,
+                phase="period",
+                recorded=stored,
+            )
+            document["drift"] = _drift_after(ctx, environment, at, period.end)
+            yield Batch("deployment", document, {stored.evidence.subject: at})
+
+
+def _drift_after(
+    ctx: pi.Context, environment: str, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Drift checks of the environment after a deployment (CM-07 in the period)."""
+    out = []
+    for stored in of_kind(ctx.conn, ["drift"], environment=environment, start=start, end=end):
+        facts = stored.evidence.facts
+        if isinstance(facts, DriftFacts) and facts.system == ctx.system.name and facts.differences:
+            out.append(
+                {
+                    "environment": environment,
+                    "at": pi.epoch(stored.evidence.occurred_at),
+                    "differences": list(facts.differences),
+                    "evidence": stored.id,
+                }
+            )
+    return out
+
+
+def push_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
+    pushes: list[dict[str, Any]] = []
+    for repo in ctx.system.repos:
+        pushes.extend(
+            p
+            for p in pi.pushes_json(
+                pi.Context(conn=ctx.conn, config=ctx.config, system=ctx.system, now=period.end),
+                repo,
+                period.start,
+                set(),
+            )
+            if p["protected"]
+        )
+    merged = {
+        sha
+        for merge in _merged_prs(ctx, period)
+        for sha in (getattr(merge.evidence.facts, "merge_commit_sha", None),)
+        if sha
+    }
+    for push in pushes:
+        push["via_change_request"] = bool(push["after"] and push["after"] in merged)
+    for start in range(0, len(pushes), BATCH):
+        chunk = pushes[start : start + BATCH]
+        document = _base(ctx, library)
+        document["pushes"] = chunk
+        yield Batch("push", document, {p["subject"]: parse_instant_epoch(p["at"]) for p in chunk})
+
+
+def parse_instant_epoch(value: int | None) -> datetime:
+    return datetime.fromtimestamp(value or 0).astimezone()
+
+
+def _tip(ctx: pi.Context, repo: str, branch: str, before: datetime) -> str | None:
+    """The newest commit on `branch` committed before `before` (from scan-git records)."""
+    for stored in of_kind(ctx.conn, ["commit"], repo=repo, end=before, newest_first=True):
+        facts = stored.evidence.facts
+        if isinstance(facts, CommitFacts) and branch in facts.branches:
+            return facts.sha
+    return None
+
+
+def commit_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
+    """Commits that reached protected branches in the period, with their change requests."""
+    for repo in ctx.system.repos:
+        for branch in ctx.system.protected_branches:
+            head = _tip(ctx, repo, branch, period.end)
+            if head is None:
+                continue
+            base = _tip(ctx, repo, branch, period.start)
+            change_set = build_change_set(ctx.conn, repo, head, base)
+            doc = pi.change_set_json(ctx, change_set)
+            for start in range(0, len(doc["commits"]), BATCH):
+                chunk = doc["commits"][start : start + BATCH]
+                wanted = {c["change_request"] for c in chunk}
+                document = _base(ctx, library)
+                document["change_set"] = {
+                    "base": base,
+                    "head": head,
+                    "complete": doc["complete"],
+                    "commits": chunk,
+                    "change_requests": [
+                        cr for cr in doc["change_requests"] if cr["subject"] in wanted
+                    ],
+                }
+                when = {c["sha"]: parse_instant_epoch(c["committed_at"]) for c in chunk}
+                yield Batch("commit_range", document, when)
+
+
+def iac_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
+    for repo in ctx.system.repos:
+        for stored in of_kind(
+            ctx.conn, ["iac_plan"], repo=repo, start=period.start, end=period.end
+        ):
+            facts = stored.evidence.facts
+            assert isinstance(facts, IacPlanFacts)
+            if not facts.applied or not stored.evidence.commit:
+                continue
+            sha = stored.evidence.commit
+            change_set = ChangeSet(repo=repo, head=sha, base=None)
+            records = [
+                r
+                for r in by_commits(ctx.conn, [sha], ["commit"]).get(sha, [])
+                if r.evidence.repo == repo
+            ]
+            if records:
+                commit = records[-1].evidence.facts
+                assert isinstance(commit, CommitFacts)
+                change_set = build_change_set(
+                    ctx.conn, repo, sha, commit.parents[0] if commit.parents else None
+                )
+            doc = pi.change_set_json(ctx, change_set)
+            scans = pi.verification_json(ctx, [sha])["scans"]
+            items = [i for i in pi.iac_json(ctx, doc, scans) if i["applied_sha256"]]
+            document = _base(ctx, library)
+            document["iac"] = items
+            yield Batch(
+                "iac_apply", document, {i["subject"]: stored.evidence.occurred_at for i in items}
+            )
+
+
+def protection_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
+    at_end = pi.Context(conn=ctx.conn, config=ctx.config, system=ctx.system, now=period.end)
+    document = _base(at_end, library)
+    for repo in ctx.system.repos:
+        document["protection"].extend(pi.protection_json(at_end, repo, period.start))
+    yield Batch("protection", document, {p["subject"]: period.end for p in document["protection"]})
+
+
+BUILDERS = {
+    "change_request": change_request_batches,
+    "deployment": deployment_batches,
+    "push": push_batches,
+    "commit_range": commit_batches,
+    "iac_apply": iac_batches,
+    "protection": protection_batches,
+}
+
+
+def _merge(
+    results: Sequence[tuple[ControlResult, datetime | None]],
+) -> list[tuple[ControlResult, datetime | None]]:
+    """One result per control and subject (the worst); `*` only for a control with no subject."""
+    best: dict[tuple[str, str], tuple[ControlResult, datetime | None]] = {}
+    for result, when in results:
+        key = (result.control_id, result.subject)
+        if key not in best or SEVERITY[result.result] > SEVERITY[best[key][0].result]:
+            best[key] = (result, when)
+    with_subjects = {c for c, s in best if s != NO_SUBJECT}
+    return [v for (c, s), v in best.items() if s != NO_SUBJECT or c not in with_subjects]
+
+
+def evaluate_system(
+    db: Database,
+    config: Config,
+    library: Library,
+    engine: Engine,
+    *,
+    system: System,
+    period: Period,
+    now: datetime,
+    waivers: Sequence[Waiver],
+    progress: Progress,
+) -> list[tuple[ControlResult, datetime | None]]:
+    """Steps 1 to 3 for one system."""
+    controls = [m for m in library.controls if "period" in m.phases]
+    by_population: dict[str, list[ControlMeta]] = {}
+    for meta in controls:
+        by_population.setdefault(meta.population, []).append(meta)
+    collected: list[tuple[ControlResult, datetime | None]] = []
+    with db.read() as conn:
+        ctx = pi.Context(conn=conn, config=config, system=system, now=now, waivers=waivers)
+        for population, metas in sorted(by_population.items()):
+            builder = BUILDERS.get(population)
+            if builder is None:
+                collected.extend(
+                    (
+                        ControlResult(
+                            m.id,
+                            NO_SUBJECT,
+                            Result.NOT_APPLICABLE,
+                            (f"no {population} evidence source is evaluated yet",),
+                        ),
+                        None,
+                    )
+                    for m in metas
+                )
+                continue
+            seen = False
+            for batch in builder(ctx, library, period):
+                seen = True
+                results = evaluate_controls(
+                    engine,
+                    library,
+                    batch.document,
+                    metas,
+                    timeout=config.model.policy.timeout_seconds,
+                )
+                results = apply_waivers(results, waivers, now)
+                collected.extend((r, batch.when.get(r.subject)) for r in results)
+                progress.advance(1)
+            if not seen:
+                collected.extend(
+                    (
+                        ControlResult(
+                            m.id,
+                            NO_SUBJECT,
+                            Result.NOT_APPLICABLE,
+                            (f"no {population.replace('_', ' ')} in {period.label}",),
+                        ),
+                        None,
+                    )
+                    for m in metas
+                )
+    return _merge(collected)
+
+
+def evaluate_period(
+    db: Database,
+    config: Config,
+    library: Library,
+    engine: Engine,
+    *,
+    period: Period,
+    system_name: str | None,
+    clock: Clock,
+    signer: NoteSigner,
+    progress: Progress | None = None,
+) -> list[RunSummary]:
+    """Evaluate and store one run per system (steps in the module docstring)."""
+    progress = progress or NoProgress()
+    systems = [config.system(system_name)] if system_name else list(config.systems)
+    now = clock()
+    summaries = []
+    progress.start(None, f"evaluate {period.label}")
+    for system in systems:
+        with db.read() as conn:
+            waivers = load_waivers(conn)
+        results = evaluate_system(
+            db,
+            config,
+            library,
+            engine,
+            system=system,
+            period=period,
+            now=now,
+            waivers=waivers,
+            progress=progress,
+        )
+        with db.write() as conn:
+            ledger = LedgerWriter(conn, now)
+            run_id = write_run(
+                conn,
+                ledger,
+                period=period.label,
+                system=system.name,
+                period_start=period.start,
+                period_end=period.end,
+                policy_digest=library.digest,
+                engine=engine.name,
+                evaluated_at=now,
+                results=results,
+            )
+            size, _root = ledger.finish()
+            write_checkpoint(conn, signer, config.origin, now)
+        counts: dict[str, int] = {}
+        for result, _ in results:
+            counts[result.result.value] = counts.get(result.result.value, 0) + 1
+        summaries.append(RunSummary(system.name, period.label, run_id, counts, len(results), size))
+    return summaries
