@@ -1,0 +1,136 @@
+"""A git repository built with the `git` command, with chosen identities and times.
+
+Isolated from the machine's git configuration (no global or system config, a private HOME),
+so the same script gives the same history everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from soxtrail.domain.errors import InternalError
+
+Person = tuple[str, str]
+#: Who GitHub says made its merge and squash commits.
+GITHUB = ("GitHub", "noreply@github.com")
+
+
+class GitRepo:
+    def __init__(self, path: Path, *, branch: str = "main") -> None:
+        self.path = path
+        self.home = path.parent / ".git-home"
+        self.home.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True)
+        self.git("init", "-q", f"--initial-branch={branch}")
+        self.git("config", "commit.gpgsign", "false")
+
+    def env(
+        self,
+        author: Person | None = None,
+        committer: Person | None = None,
+        at: datetime | None = None,
+    ) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": str(self.home),
+        }
+        for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+            env.pop(name, None)
+        if author:
+            env["GIT_AUTHOR_NAME"], env["GIT_AUTHOR_EMAIL"] = author
+        committer = committer or author
+        if committer:
+            env["GIT_COMMITTER_NAME"], env["GIT_COMMITTER_EMAIL"] = committer
+        if at is not None:
+            stamp = at.isoformat()
+            env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = stamp
+        return env
+
+    def git(self, *args: str, env: Mapping[str, str] | None = None) -> str:
+        done = subprocess.run(  # noqa: S603 - git from PATH with arguments we build ourselves
+            ["git", *args],  # noqa: S607
+            cwd=self.path,
+            env=dict(env or self.env()),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise InternalError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
+        return done.stdout.strip()
+
+    def head(self, rev: str = "HEAD") -> str:
+        return self.git("rev-parse", rev)
+
+    def write(self, files: Mapping[str, str]) -> None:
+        for name, text in files.items():
+            target = self.path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+            self.git("add", name)
+
+    def commit(
+        self,
+        files: Mapping[str, str],
+        message: str,
+        *,
+        author: Person,
+        at: datetime,
+        committer: Person | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> str:
+        self.write(files)
+        self.git(
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+            *extra_args,
+            env=self.env(author, committer, at),
+        )
+        return self.head()
+
+    def checkout(self, branch: str, *, create_from: str | None = None) -> None:
+        if create_from is not None:
+            self.git("checkout", "-q", "-b", branch, create_from)
+        else:
+            self.git("checkout", "-q", branch)
+
+    def merge_pull_request(
+        self, branch: str, number: int, title: str, owner: str, *, at: datetime, into: str = "main"
+    ) -> str:
+        """A GitHub "merge commit" merge: no fast-forward, GitHub as committer."""
+        self.checkout(into)
+        message = f"Merge pull request #{number} from {owner}/{branch}\n\n{title}"
+        self.git("merge", "-q", "--no-ff", "-m", message, branch, env=self.env(GITHUB, GITHUB, at))
+        return self.head()
+
+    def squash_pull_request(
+        self,
+        branch: str,
+        number: int,
+        title: str,
+        *,
+        author: Person,
+        at: datetime,
+        into: str = "main",
+    ) -> str:
+        """A GitHub "squash and merge": one commit by the PR author, GitHub as committer."""
+        self.checkout(into)
+        self.git("merge", "-q", "--squash", branch, env=self.env(author, GITHUB, at))
+        self.git(
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            f"{title} (#{number})",
+            env=self.env(author, GITHUB, at),
+        )
+        return self.head()

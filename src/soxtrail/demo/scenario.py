@@ -1,0 +1,502 @@
+"""A demo workspace: one system (`billing`), a real repository, people, and their changes.
+
+Each method does what a team does and leaves the evidence their tools would send: git
+history in the repository; GitHub webhooks, Jira issues and CI reports as files under
+`evidence/`. `ingest()` then feeds it all to soxtrail the way a pipeline would (scan-git,
+ingest, attest). Times advance a few minutes per step from `start`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from soxtrail.config import load_config
+from soxtrail.demo.ci import junit, sarif
+from soxtrail.demo.events import GitHubEvents
+from soxtrail.demo.gitrepo import GitRepo
+from soxtrail.demo.tickets import jira_issue
+from soxtrail.services.clock import Clock
+from soxtrail.services.ingest import IngestReport, ingest
+from soxtrail.services.keys import load_signer
+from soxtrail.services.scan import scan_git
+from soxtrail.services.workspace import init_workspace
+from soxtrail.sources.framing import InputSource
+from soxtrail.sources.registry import get_adapter
+from soxtrail.store.database import Database
+
+REPO = "acme/billing"
+
+
+@dataclass(frozen=True)
+class Person:
+    login: str
+    name: str
+    email: str
+
+    @property
+    def git(self) -> tuple[str, str]:
+        return (self.name, self.email)
+
+
+PEOPLE = {
+    "alice": Person("alice", "Alice Liddell", "alice@acme.example"),
+    "bob": Person("bob", "Bob Marley", "bob@acme.example"),
+    "carol": Person("carol", "Carol Danvers", "carol@acme.example"),
+    "dave": Person("dave", "Dave Bowman", "dave@acme.example"),
+    "erin": Person("erin", "Erin Brockovich", "erin@acme.example"),
+}
+
+CONFIG = """\
+# The demo workspace of soxtrail: one in-scope system, five people.
+[store]
+url = "{store}"
+
+[ledger]
+origin = "soxtrail.demo/acme"
+key_file = ".soxtrail/ledger.key"
+
+[tickets]
+patterns = ["[A-Z][A-Z0-9]+-[0-9]+", "CHG[0-9]{{7}}"]
+approved_statuses = ["Approved"]
+
+[changes]
+emergency_labels = ["emergency"]
+
+[identities]
+{identities}
+
+[[systems]]
+name = "billing"
+repos = ["acme/billing"]
+protected_branches = ["main"]
+production_environments = ["production"]
+financial_paths = ["src/ledger/**"]
+require_signed_commits = {signed}
+"""
+
+
+def _identities() -> str:
+    lines = []
+    for person in PEOPLE.values():
+        spellings = [person.login, f"acct-{person.login}", f"{person.name} <{person.email}>"]
+        lines.append(f'"{person.email}" = {json.dumps(spellings)}')
+    return "\n".join(lines)
+
+
+@dataclass
+class Change:
+    number: int
+    branch: str
+    head: str
+    merge: str
+    author: str
+    commits: list[str] = field(default_factory=list)
+
+
+class Scenario:
+    """A workspace under construction; see the module docstring."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        db_url: str | None = None,
+        signed: bool = False,
+        start: datetime | None = None,
+    ) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.now = start or (datetime.now(UTC) - timedelta(days=12)).replace(
+            minute=0, second=0, microsecond=0
+        )
+        store = db_url or "sqlite:///.soxtrail/soxtrail.db"
+        (root / "soxtrail.toml").write_text(
+            CONFIG.format(
+                store=store, identities=_identities(), signed="true" if signed else "false"
+            )
+        )
+        init_workspace(root, db_url=None, env_db=None, clock=self.clock)
+        self.config = load_config(root / "soxtrail.toml", explicit=True)
+        self.db = Database(self.config.store_url)
+        self.signer = load_signer(self.config.key_file, self.config.origin)
+        self.github = GitHubEvents(REPO)
+        self.repo = GitRepo(root / "repo")
+        self.evidence = root / "evidence"
+        self._sequence = 0
+        self._run_id = 9_100_000_000
+        self._review_id = 80_000_000
+        self._attest: list[tuple[str, Path, str]] = []
+        self.base = self.repo.commit(
+            {
+                "README.md": "# billing\n",
+                "src/ledger/post.py": "def post():\n    return 0\n",
+                "src/api/app.py": "app = None\n",
+            },
+            "Initial import",
+            author=PEOPLE["alice"].git,
+            at=self.tick(),
+        )
+
+    # --- time and files ------------------------------------------------------------------
+
+    def tick(self, minutes: int = 7) -> datetime:
+        self.now += timedelta(minutes=minutes)
+        return self.now
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def _write(self, folder: str, name: str, content: str) -> Path:
+        self._sequence += 1
+        path = self.evidence / folder / f"{self._sequence:04d}-{name}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+        return path
+
+    def event(self, name: str, document: dict[str, Any]) -> Path:
+        return self._write("github", f"{name}.json", json.dumps(document, indent=2))
+
+    def _next_run(self) -> int:
+        self._run_id += 1
+        return self._run_id
+
+    # --- what people do ------------------------------------------------------------------
+
+    def protect_main(self, *, approvals: int = 1, force_pushes: bool = False) -> None:
+        """Branch protection on main, as the repository admin set it."""
+        self.event(
+            "branch_protection_rule",
+            self.github.protection_rule(
+                action="created",
+                pattern="main",
+                at=self.tick(),
+                actor="carol",
+                approvals=approvals,
+                force_pushes=force_pushes,
+            ),
+        )
+
+    def ticket(
+        self,
+        key: str,
+        *,
+        summary: str,
+        reporter: str = "alice",
+        approver: str | None = "dave",
+        approve_at: datetime | None = None,
+        issue_type: str = "Change",
+        labels: Sequence[str] = (),
+    ) -> None:
+        created = self.now - timedelta(hours=2)
+        transitions = [(created + timedelta(minutes=5), reporter, "Open", "In Review")]
+        if approver is not None:
+            when = approve_at or (created + timedelta(minutes=30))
+            transitions.append((when, approver, "In Review", "Approved"))
+        issue = jira_issue(
+            key,
+            summary=summary,
+            reporter=reporter,
+            created=created,
+            transitions=transitions,
+            issue_type=issue_type,
+            labels=labels,
+        )
+        self._write("jira", f"{key}.json", json.dumps(issue, indent=2))
+
+    def change(
+        self,
+        number: int,
+        *,
+        title: str,
+        author: str,
+        files: dict[str, str],
+        approvers: Sequence[str] = ("bob",),
+        ticket: str | None = "auto",
+        ticket_approver: str | None = "dave",
+        ticket_after_merge: bool = False,
+        squash: bool = False,
+        labels: Sequence[str] = (),
+        co_author: str | None = None,
+        stale_approval: bool = False,
+        merged_by: str | None = None,
+    ) -> Change:
+        """A pull request: branch, commits, reviews, ticket, merge, push, CI."""
+        branch = f"feature/{number}"
+        key = f"FIN-{number}" if ticket == "auto" else ticket
+        base_sha = self.repo.head("main")
+        self.repo.checkout(branch, create_from="main")
+        commits = [self.repo.commit(files, title, author=PEOPLE[author].git, at=self.tick())]
+        if co_author:
+            commits.append(
+                self.repo.commit(
+                    {f"docs/{number}.md": "notes\n"},
+                    "Add notes",
+                    author=PEOPLE[co_author].git,
+                    at=self.tick(),
+                )
+            )
+        body = f"Implements {key}." if key else "No ticket."
+        self.event(
+            "pull_request.opened",
+            self.github.pull_request(
+                action="opened",
+                number=number,
+                title=f"{title}",
+                body=body,
+                author=author,
+                head_ref=branch,
+                head_sha=commits[-1],
+                base_sha=base_sha,
+                at=self.tick(),
+                labels=tuple(labels),
+            ),
+        )
+        if stale_approval:
+            for reviewer in approvers:
+                self._review(number, reviewer, commits[-1], commits[-1], author)
+            commits.append(
+                self.repo.commit(
+                    {f"src/api/{number}_fix.py": "fix = 1\n"},
+                    "Address review",
+                    author=PEOPLE[author].git,
+                    at=self.tick(),
+                )
+            )
+            self.event(
+                "pull_request.synchronize",
+                self.github.pull_request(
+                    action="synchronize",
+                    number=number,
+                    title=title,
+                    body=body,
+                    author=author,
+                    head_ref=branch,
+                    head_sha=commits[-1],
+                    base_sha=base_sha,
+                    at=self.tick(),
+                    labels=tuple(labels),
+                    sender=author,
+                ),
+            )
+        else:
+            for reviewer in approvers:
+                self._review(number, reviewer, commits[-1], commits[-1], author)
+        if key and ticket_approver is not None and not ticket_after_merge:
+            self.ticket(key, summary=title, reporter=author, approver=ticket_approver)
+        elif key and ticket_approver is None:
+            self.ticket(key, summary=title, reporter=author, approver=None)
+        merged_at = self.tick()
+        merger = merged_by or (approvers[0] if approvers else author)
+        if squash:
+            merge = self.repo.squash_pull_request(
+                branch, number, title, author=PEOPLE[author].git, at=merged_at
+            )
+        else:
+            merge = self.repo.merge_pull_request(branch, number, title, "acme", at=merged_at)
+        self.event(
+            "pull_request.closed",
+            self.github.pull_request(
+                action="closed",
+                number=number,
+                title=title,
+                body=body,
+                author=author,
+                head_ref=branch,
+                head_sha=commits[-1],
+                base_sha=base_sha,
+                at=merged_at,
+                merged_by=merger,
+                merge_sha=merge,
+                labels=tuple(labels),
+            ),
+        )
+        if key and ticket_approver is not None and ticket_after_merge:
+            self.ticket(
+                key,
+                summary=title,
+                reporter=author,
+                approver=ticket_approver,
+                approve_at=merged_at + timedelta(hours=3),
+            )
+        self.event(
+            "push",
+            self.github.push(
+                ref="refs/heads/main",
+                before=base_sha,
+                after=merge,
+                pusher=merger,
+                at=merged_at,
+                commits=[*commits, merge],
+            ),
+        )
+        return Change(number, branch, commits[-1], merge, author, commits)
+
+    def _review(self, number: int, reviewer: str, commit: str, head: str, author: str) -> None:
+        self._review_id += 1
+        self.event(
+            "pull_request_review",
+            self.github.review(
+                number=number,
+                reviewer=reviewer,
+                state="approved",
+                commit_id=commit,
+                head_sha=head,
+                author=author,
+                at=self.tick(),
+                review_id=self._review_id,
+            ),
+        )
+
+    def direct_push(
+        self, *, author: str, files: dict[str, str], message: str, forced: bool = False
+    ) -> str:
+        """A commit pushed straight to main (no pull request)."""
+        before = self.repo.head("main")
+        self.repo.checkout("main")
+        sha = self.repo.commit(files, message, author=PEOPLE[author].git, at=self.tick())
+        self.event(
+            "push",
+            self.github.push(
+                ref="refs/heads/main",
+                before=before,
+                after=sha,
+                pusher=author,
+                at=self.now,
+                commits=[sha],
+                forced=forced,
+            ),
+        )
+        return sha
+
+    def ci(
+        self,
+        sha: str,
+        *,
+        conclusion: str = "success",
+        failing_tests: Sequence[str] = (),
+        tests: bool = True,
+        findings: Sequence[tuple[str, str, float | None, str]] = (),
+    ) -> None:
+        """The CI run of a commit on main: workflow run, test report, code scan."""
+        self.event(
+            "workflow_run",
+            self.github.workflow_run(
+                run_id=self._next_run(),
+                name="ci",
+                head_sha=sha,
+                branch="main",
+                conclusion=conclusion,
+                at=self.tick(),
+                actor="bob",
+            ),
+        )
+        if tests:
+            path = self._write(
+                "ci", f"junit-{sha[:8]}.xml", junit("billing.tests", 42, failing_tests)
+            )
+            self._attest.append(("junit", path, sha))
+        path = self._write("ci", f"codeql-{sha[:8]}.sarif", sarif("CodeQL", findings))
+        self._attest.append(("sarif", path, sha))
+
+    def deploy(
+        self,
+        sha: str,
+        *,
+        environment: str = "production",
+        approver: str | None = "carol",
+        creator: str = "deploy-bot",
+        state: str = "success",
+    ) -> int:
+        """A pipeline deployment: environment approval (if any) and the deployment's status."""
+        run_id = self._next_run()
+        self.event(
+            "workflow_run",
+            self.github.workflow_run(
+                run_id=run_id,
+                name="deploy",
+                head_sha=sha,
+                branch="main",
+                conclusion="success",
+                at=self.tick(),
+                actor=creator,
+            ),
+        )
+        if approver is not None:
+            self.event(
+                "deployment_review",
+                self.github.deployment_review(
+                    environment=environment,
+                    approver=approver,
+                    run_id=run_id,
+                    sha=sha,
+                    at=self.tick(),
+                    actor=creator,
+                ),
+            )
+        self.event(
+            "deployment_status",
+            self.github.deployment_status(
+                deployment_id=run_id % 1_000_000,
+                environment=environment,
+                sha=sha,
+                state=state,
+                creator=creator,
+                at=self.tick(),
+                run_id=run_id,
+            ),
+        )
+        return run_id
+
+    # --- feeding soxtrail -------------------------------------------------------------------
+
+    def ingest(self) -> list[IngestReport]:
+        """Scan the repository, ingest the events and tickets, attest the CI reports."""
+        reports = [
+            scan_git(
+                self.db,
+                self.repo.path,
+                REPO,
+                ["main"],
+                signer=self.signer,
+                origin=self.config.origin,
+                clock=self.clock,
+            )
+        ]
+        for folder, source in (("github", "github"), ("jira", "jira")):
+            directory = self.evidence / folder
+            if directory.exists():
+                reports.append(
+                    ingest(
+                        self.db,
+                        get_adapter(source),
+                        [InputSource(str(directory))],
+                        signer=self.signer,
+                        origin=self.config.origin,
+                        clock=self.clock,
+                    )
+                )
+        for kind, path, sha in self._attest:
+            reports.append(
+                ingest(
+                    self.db,
+                    get_adapter(kind),
+                    [InputSource(str(path), {"repo": REPO, "commit": sha})],
+                    signer=self.signer,
+                    origin=self.config.origin,
+                    clock=self.clock,
+                )
+            )
+        self._attest = []
+        return reports
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def fixed(at: datetime) -> Clock:
+    return lambda: at
