@@ -20,6 +20,7 @@ from soxtrail.domain.errors import SoxtrailError
 from soxtrail.interfaces.cli import (
     attest,
     controls,
+    demo,
     deploy,
     gate,
     ingest,
@@ -92,6 +93,7 @@ attest.register(app)
 deploy.register(app)
 controls.register(app)
 scan.register(app)
+demo.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

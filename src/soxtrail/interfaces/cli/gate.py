@@ -54,11 +54,12 @@ def gate(
     if output is OutputFormat.json:
         cli.print_json(decision.to_json())
     else:
-        _print(cli, decision)
+        print_decision(cli, decision)
     raise typer.Exit(0 if decision.allowed else 1)
 
 
-def _print(cli: CliState, decision: GateDecision) -> None:
+def print_decision(cli: CliState, decision: GateDecision) -> None:
+    """The decision as a table of controls, the change set, and the verdict."""
     document = decision.to_json()
     table = Table(
         title=f"{decision.system} → {decision.environment} @ {decision.commit[:12]}",

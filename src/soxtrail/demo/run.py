@@ -1,0 +1,142 @@
+"""`soxtrail demo`: build a demo workspace and run the whole flow on it.
+
+1. Build the workspace (configuration, key, SQLite store) and the team's history: branch
+   protection, a first deployment, a clean change with two approvals and an approved ticket,
+   its CI, and a change approved only by its own author.
+2. Feed soxtrail as a pipeline would: scan-git, ingest github and jira, attest CI reports.
+3. Gate the clean change (allowed, recorded, then deployed) and the self-approved one
+   (denied, with the reasons).
+4. Evaluate the controls over the demo period and store the run.
+5. Verify the ledger end to end.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from soxtrail.demo.scenario import Scenario
+from soxtrail.domain.errors import UsageError
+from soxtrail.domain.period import Period
+from soxtrail.policy.engine import make_engine
+from soxtrail.policy.library import load_library
+from soxtrail.services.gate import GateDecision, decide_gate
+from soxtrail.services.ledger import verify
+from soxtrail.services.period import RunSummary, evaluate_period
+
+MARKER = ".soxtrail-demo"
+
+
+@dataclass
+class DemoReport:
+    directory: Path
+    clean: GateDecision | None = None
+    self_approved: GateDecision | None = None
+    runs: list[RunSummary] = field(default_factory=list)
+    ledger_size: int = 0
+    ledger_ok: bool = False
+    steps: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": 1,
+            "directory": str(self.directory),
+            "gates": [d.to_json() for d in (self.clean, self.self_approved) if d is not None],
+            "runs": [r.to_json() for r in self.runs],
+            "ledger": {"size": self.ledger_size, "verified": self.ledger_ok},
+            "steps": self.steps,
+        }
+
+
+def prepare_directory(directory: Path) -> None:
+    """Start from an empty folder; only a previous demo workspace may be replaced."""
+    if directory.exists() and any(directory.iterdir()):
+        if not (directory / MARKER).exists():
+            raise UsageError(
+                f"{directory} exists and is not a soxtrail demo workspace; choose another --dir"
+            )
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / MARKER).write_text(
+        "created by `soxtrail demo`; `soxtrail demo` may delete this folder\n"
+    )
+
+
+def run_demo(directory: Path) -> DemoReport:
+    """Build the demo workspace and run the flow (steps in the module docstring)."""
+    prepare_directory(directory)
+    report = DemoReport(directory=directory)
+    scenario = Scenario(directory)
+    try:
+        start = scenario.now
+        scenario.protect_main()
+        scenario.deploy(scenario.base, approver="carol")
+        clean = scenario.change(
+            101,
+            title="Post ledger entries in batches",
+            author="alice",
+            files={"src/ledger/post.py": "def post(batch):\n    return len(batch)\n"},
+            approvers=("bob", "carol"),
+        )
+        scenario.ci(clean.merge)
+        report.steps.append("built the repository and the team's events (1 clean change)")
+        scenario.ingest()
+        library = load_library(settings=scenario.config.model.controls)
+        engine = make_engine(library, scenario.config.model.policy.engine)
+        report.clean = decide_gate(
+            scenario.db,
+            scenario.config,
+            library,
+            engine,
+            system_name="billing",
+            environment="production",
+            commit=clean.merge,
+            clock=scenario.clock,
+            signer=scenario.signer,
+        )
+        report.steps.append(
+            f"gate on #101 ({clean.merge[:12]}): {report.clean.to_json()['decision']}"
+        )
+        scenario.deploy(clean.merge, approver="carol")
+        risky = scenario.change(
+            102,
+            title="Skip rounding check in API",
+            author="erin",
+            files={"src/api/app.py": "app = 'no rounding check'\n"},
+            approvers=("erin",),
+        )
+        scenario.ci(risky.merge)
+        scenario.ingest()
+        report.self_approved = decide_gate(
+            scenario.db,
+            scenario.config,
+            library,
+            engine,
+            system_name="billing",
+            environment="production",
+            commit=risky.merge,
+            clock=scenario.clock,
+            signer=scenario.signer,
+        )
+        report.steps.append(
+            f"gate on #102 ({risky.merge[:12]}): {report.self_approved.to_json()['decision']}"
+        )
+        period = Period("demo", start, scenario.tick())
+        report.runs = evaluate_period(
+            scenario.db,
+            scenario.config,
+            library,
+            engine,
+            period=period,
+            system_name="billing",
+            clock=scenario.clock,
+            signer=scenario.signer,
+        )
+        verified = verify(scenario.db, [scenario.signer.verifier()], scenario.config.origin)
+        report.ledger_ok = verified.ok
+        report.ledger_size = verified.size
+    finally:
+        scenario.close()
+    return report

@@ -1,0 +1,48 @@
+"""`soxtrail demo`: build a demo workspace and run the whole flow on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from soxtrail.demo.run import run_demo
+from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
+from soxtrail.interfaces.cli.gate import print_decision
+
+
+def demo(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where to build it (replaced if it is an old demo).")
+    ] = Path("demo-workspace"),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Build a demo workspace (SQLite, a real git repository, real-format events from
+    GitHub, Jira and CI) and run the whole flow: ingest, gate a clean change (allowed) and a
+    self-approved one (denied, with reasons), evaluate the period, verify the ledger."""
+    cli = state(ctx)
+    report = run_demo(directory)
+    if output is OutputFormat.json:
+        cli.print_json(report.to_json())
+        return
+    cli.out.print(f"[bold]soxtrail demo[/] in {directory.resolve()}\n")
+    for decision in (report.clean, report.self_approved):
+        if decision is not None:
+            print_decision(cli, decision)
+            cli.out.print()
+    for run in report.runs:
+        counts = ", ".join(f"{n} {r}" for r, n in sorted(run.counts.items()))
+        summary = f"{run.subjects} results ({counts})"
+        cli.out.print(f"[green]✓[/] controls evaluated over the period: {summary}")
+    mark = "[green]✓[/]" if report.ledger_ok else "[red]✗[/]"
+    cli.out.print(f"{mark} ledger verified: {report.ledger_size} entries, every checkpoint signed")
+    cli.out.print(
+        f"\nNext: cd {directory} and try `soxtrail ledger status`, `soxtrail controls list`, "
+        "`soxtrail waiver list`, `soxtrail ledger prove <record id>`."
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
