@@ -195,6 +195,8 @@ class GitHubEvents:
             }
         )
         document["workflow"]["name"] = name
+        document["workflow"]["path"] = f".github/workflows/{name}.yml"
+        run["path"] = f".github/workflows/{name}.yml"
         self._repository(document)
         self._sender(document, actor)
         return document

@@ -225,3 +225,27 @@ def build_change_set(
     change_set = walk(conn, repo, head, base, since=since)
     attribute(conn, change_set)
     return change_set
+
+
+def change_request_change_set(conn: Connection, merge: StoredEvidence) -> ChangeSet:
+    """The commits one merged change request brought: its merge commit against its first
+    parent (a merge commit's side branch, or the single squash commit)."""
+    facts = merge.evidence.facts
+    assert isinstance(facts, ChangeRequestFacts)
+    repo = merge.evidence.repo or ""
+    key = merge.evidence.change_request or merge.evidence.subject
+    sha = facts.merge_commit_sha or facts.head_sha
+    change_set = ChangeSet(repo=repo, head=sha or "", base=None, complete=False)
+    if sha:
+        records = [
+            r for r in by_commits(conn, [sha], ["commit"]).get(sha, []) if r.evidence.repo == repo
+        ]
+        if records:
+            commit = records[-1].evidence.facts
+            assert isinstance(commit, CommitFacts)
+            first_parent = commit.parents[0] if commit.parents else None
+            change_set = build_change_set(conn, repo, sha, first_parent)
+    change_set.merges[key] = merge
+    for node in change_set.commits:
+        change_set.attribution.setdefault(node.sha, key)
+    return change_set

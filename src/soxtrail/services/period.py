@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from soxtrail.config import Config
 from soxtrail.domain.evidence import StoredEvidence
 from soxtrail.domain.facts import (
@@ -42,7 +40,11 @@ from soxtrail.policy.evaluate import NO_SUBJECT, evaluate_controls
 from soxtrail.policy.library import Library
 from soxtrail.policy.metadata import ControlMeta
 from soxtrail.services import policy_input as pi
-from soxtrail.services.changeset import ChangeSet, build_change_set
+from soxtrail.services.changeset import (
+    ChangeSet,
+    build_change_set,
+    change_request_change_set,
+)
 from soxtrail.services.clock import Clock
 from soxtrail.services.gate import SEVERITY
 from soxtrail.services.inputs import deployment_input
@@ -120,28 +122,6 @@ def _merged_prs(ctx: pi.Context, period: Period) -> list[StoredEvidence]:
     return [latest[k] for k in sorted(latest)]
 
 
-def _pr_change_set(conn: Connection, merge: StoredEvidence) -> ChangeSet:
-    facts = merge.evidence.facts
-    assert isinstance(facts, ChangeRequestFacts)
-    repo = merge.evidence.repo or ""
-    key = merge.evidence.change_request or merge.evidence.subject
-    sha = facts.merge_commit_sha or facts.head_sha
-    change_set = ChangeSet(repo=repo, head=sha or "", base=None, complete=False)
-    if sha:
-        records = [
-            r for r in by_commits(conn, [sha], ["commit"]).get(sha, []) if r.evidence.repo == repo
-        ]
-        if records:
-            commit = records[-1].evidence.facts
-            assert isinstance(commit, CommitFacts)
-            first_parent = commit.parents[0] if commit.parents else None
-            change_set = build_change_set(conn, repo, sha, first_parent)
-    change_set.merges[key] = merge
-    for node in change_set.commits:
-        change_set.attribution.setdefault(node.sha, key)
-    return change_set
-
-
 def change_request_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
     prs = _merged_prs(ctx, period)
     for start in range(0, len(prs), BATCH):
@@ -150,7 +130,7 @@ def change_request_batches(ctx: pi.Context, library: Library, period: Period) ->
         requests: list[dict[str, Any]] = []
         when: dict[str, datetime] = {}
         for merge in chunk:
-            change_set = _pr_change_set(ctx.conn, merge)
+            change_set = change_request_change_set(ctx.conn, merge)
             doc = pi.change_set_json(ctx, change_set)
             commits.extend(doc["commits"])
             requests.extend(doc["change_requests"])

@@ -673,7 +673,8 @@ def approvals_for(
     by_run = (
         by_keys(ctx.conn, "run", list(run_ids), kinds=["deployment_approval"]) if run_ids else {}
     )
-    candidates = [s for group in (*found.values(), *by_run.values()) for s in group]
+    unique = {s.id: s for group in (*found.values(), *by_run.values()) for s in group}
+    candidates = list(unique.values())
     del keys
     for stored in candidates:
         facts = stored.evidence.facts
