@@ -354,7 +354,7 @@ def verification_json(ctx: Context, shas: Sequence[str]) -> dict[str, list[dict[
                 runs.append(
                     {
                         "commit": sha,
-                        "name": facts.workflow or facts.name or facts.run_kind,
+                        "name": facts.name or facts.workflow or facts.run_kind,
                         "provider": facts.provider,
                         "run_kind": facts.run_kind,
                         "status": facts.status,
