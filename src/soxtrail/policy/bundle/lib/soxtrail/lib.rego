@@ -169,3 +169,30 @@ else := 0
 
 # severities are the severity names a control parameter may name.
 severities := ["critical", "high", "medium", "low"]
+
+# ---------------------------------------------------------------------------------------
+# Parameters.
+
+# param_problems checks a control's parameters in the input against the kinds it expects
+# ({"name": "boolean" | "integer" | "severity"}) and says what is wrong. A control with a
+# missing or mistyped parameter fails with this reason instead of silently skipping a check.
+param_problems(control_id, spec) := sort({msg |
+	some name, kind in spec
+	not has_kind(object.get(object.get(object.get(input, "params", {}), control_id, {}), name, null), kind)
+	msg := sprintf("%s is misconfigured: parameter %s must be %s", [control_id, name, kind_names[kind]])
+})
+
+kind_names := {
+	"boolean": "true or false",
+	"integer": "a whole number",
+	"severity": "one of critical, high, medium, low",
+}
+
+has_kind(x, "boolean") if is_boolean(x)
+
+has_kind(x, "integer") if {
+	is_number(x)
+	x == floor(x)
+}
+
+has_kind(x, "severity") if x in severities
