@@ -51,7 +51,7 @@ results contains lib.result(c.sha, "pass", [reason], evidence(c)) if {
 	some c in lib.commits
 	traced(c)
 	lib.change_set_complete
-	reason := sprintf("commit %s by %s arrived through merged change request %s", [lib.short(c.sha), lib.person(c.author), c.change_request])
+	reason := sprintf("commit %s by %s arrived through merged change request %s", [lib.short(c.sha), lib.person(object.get(c, "author", null)), c.change_request])
 }
 
 results contains lib.result(c.sha, "fail", reasons(c), evidence(c)) if {
@@ -86,13 +86,13 @@ untraced(c) := ((direct_push(c) | unknown_change_request(c)) | unmerged_change_r
 
 direct_push(c) := {msg |
 	not is_string(object.get(c, "change_request", null))
-	msg := sprintf("commit %s by %s reached %s without a merged change request (direct push)", [lib.short(c.sha), lib.person(c.author), lib.protected_branch])
+	msg := sprintf("commit %s by %s reached %s without a merged change request (direct push)", [lib.short(c.sha), lib.person(object.get(c, "author", null)), lib.protected_branch])
 }
 
 unknown_change_request(c) := {msg |
 	is_string(c.change_request)
 	not c.change_request in known
-	msg := sprintf("commit %s by %s reached %s through %s, but soxtrail holds no evidence of that change request", [lib.short(c.sha), lib.person(c.author), lib.protected_branch, c.change_request])
+	msg := sprintf("commit %s by %s reached %s through %s, but soxtrail holds no evidence of that change request", [lib.short(c.sha), lib.person(object.get(c, "author", null)), lib.protected_branch, c.change_request])
 }
 
 unmerged_change_request(c) := {msg |
@@ -100,5 +100,5 @@ unmerged_change_request(c) := {msg |
 	not c.change_request in merged
 	some cr in lib.change_requests
 	cr.subject == c.change_request
-	msg := sprintf("commit %s by %s reached %s while its change request %s was not merged (state: %v)", [lib.short(c.sha), lib.person(c.author), lib.protected_branch, cr.subject, object.get(cr, "state", null)])
+	msg := sprintf("commit %s by %s reached %s while its change request %s was not merged (state: %v)", [lib.short(c.sha), lib.person(object.get(c, "author", null)), lib.protected_branch, cr.subject, object.get(cr, "state", null)])
 }

@@ -167,3 +167,11 @@ test_no_change_set_is_not_applicable if {
 	r.subject == "*"
 	r.result == "not_applicable"
 }
+
+test_change_set_absent_from_input_is_not_applicable if {
+	results := cm01.results with input as {"schema": 1, "phase": "period", "system": system, "params": {}}
+	r := only(results)
+	r.subject == "*"
+	r.result == "not_applicable"
+	r.reasons == ["no commits known in this change set (no change set is known: scan the repository with soxtrail scan-git; CM-07 fails the deployment for it)"]
+}

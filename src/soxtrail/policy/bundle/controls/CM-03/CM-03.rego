@@ -83,7 +83,9 @@ reasons(cr) := array.concat(unlinked(cr), sort(why_not(cr)))
 
 unlinked(cr) := [sprintf("%s links no ticket", [cr.subject])] if count(tickets(cr)) == 0
 
-else := [sprintf("%s has no merge time, so approval before the merge cannot be shown", [cr.subject])] if not is_number(cr.merged_at)
+else := [sprintf("%s has no merge time, so approval before the merge cannot be shown", [cr.subject])] if {
+	not is_number(object.get(cr, "merged_at", null))
+}
 
 else := []
 
@@ -92,13 +94,13 @@ why_not(cr) := ((((((not_found(cr) | never_approved(cr)) | approval_time_unknown
 
 not_found(cr) := {sprintf("%s is referenced but soxtrail holds no evidence of it", [t.key]) |
 	some t in tickets(cr)
-	t.found != true
+	object.get(t, "found", null) != true
 }
 
 never_approved(cr) := {sprintf("%s was never approved (status: %v)", [t.key, object.get(t, "status", null)]) |
 	some t in tickets(cr)
 	t.found == true
-	t.approved != true
+	object.get(t, "approved", null) != true
 }
 
 approved(cr) := [t |
@@ -109,7 +111,7 @@ approved(cr) := [t |
 
 approval_time_unknown(cr) := {sprintf("%s is approved but the time of its approval is unknown", [t.key]) |
 	some t in approved(cr)
-	not is_number(t.approved_at)
+	not is_number(object.get(t, "approved_at", null))
 }
 
 approved_late(cr) := {sprintf("%s was approved %s after the merge", [t.key, lib.duration(t.approved_at - cr.merged_at)]) |
@@ -121,7 +123,7 @@ approved_late(cr) := {sprintf("%s was approved %s after the merge", [t.key, lib.
 
 approver_unknown(cr) := {sprintf("the approver of %s is unknown", [t.key]) |
 	some t in approved(cr)
-	not is_string(t.approved_by)
+	not is_string(object.get(t, "approved_by", null))
 }
 
 self_approved(cr) := {sprintf("%s was approved by %s, the author of %s", [t.key, t.approved_by, cr.subject]) |

@@ -174,3 +174,15 @@ test_no_change_set_is_not_applicable if {
 	r.subject == "*"
 	r.result == "not_applicable"
 }
+
+test_bare_ticket_key_fails if {
+	r := verdict(change([{"key": "FIN-7"}], false))
+	r.result == "fail"
+	r.reasons == ["FIN-7 is referenced but soxtrail holds no evidence of it"]
+}
+
+test_change_request_without_merge_time_fails if {
+	r := verdict(object.remove(change([ticket("FIN-7", merged_at - 3600, "dave@acme.example")], false), {"merged_at"}))
+	r.result == "fail"
+	r.reasons == ["acme/billing#42 has no merge time, so approval before the merge cannot be shown"]
+}

@@ -39,17 +39,17 @@ import data.soxtrail.lib
 control := "CM-04"
 
 results contains lib.not_applicable("no deployment in the input") if {
-	not is_object(input.deployment)
+	not is_object(lib.deployment)
 }
 
 results contains lib.result(d.subject, "pass", passed(d), evidence(d)) if {
-	d := input.deployment
+	d := lib.deployment
 	is_object(d)
 	count(problems(d)) == 0
 }
 
 results contains lib.result(d.subject, "fail", problems(d), evidence(d)) if {
-	d := input.deployment
+	d := lib.deployment
 	is_object(d)
 	count(problems(d)) > 0
 }

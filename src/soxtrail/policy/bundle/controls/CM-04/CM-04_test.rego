@@ -189,3 +189,10 @@ test_no_deployment_is_not_applicable if {
 	r.result == "not_applicable"
 	r.reasons == ["no deployment in the input"]
 }
+
+test_deployment_absent_from_input_is_not_applicable if {
+	results := cm04.results with input as object.remove(input_for(green, clean, true), {"deployment"})
+	r := only(results)
+	r.subject == "*"
+	r.result == "not_applicable"
+}

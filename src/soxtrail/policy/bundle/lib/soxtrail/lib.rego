@@ -27,13 +27,23 @@ param(control_id, name) := input.params[control_id][name]
 
 # ---------------------------------------------------------------------------------------
 # Reading the input. Every reader is total: a missing or null part of the input reads as
-# an empty list, so that a control still gives exactly one result per subject and the
-# absence of evidence counts against the subject (fail closed), never for it.
+# an empty list (or null), so that a control still gives exactly one result per subject
+# and the absence of evidence counts against the subject (fail closed), never for it.
+#
+# Beware: OPA evaluates `not is_string(x.y)` to false, not true, when x.y is undefined (the
+# built-in's argument is undefined, so is the whole expression, and the rule fails). Negated
+# built-in calls therefore read optional fields with object.get(x, "y", null) or go through
+# these readers.
 
 # list is input[name] when it is an array, else [] (runs, tests, scans, pushes, iac, ...).
 list(name) := input[name] if is_array(input[name])
 
 else := []
+
+# deployment is the input's deployment, or null when there is none.
+deployment := input.deployment if is_object(input.deployment)
+
+else := null
 
 # change_set is the input's change set, or null when there is none.
 change_set := input.change_set if is_object(input.change_set)
@@ -54,13 +64,13 @@ else := []
 change_set_complete if input.change_set.complete == true
 
 # change_set_gap says why a change set cannot be trusted to be whole (CM-01, CM-07, CM-09).
-change_set_gap := "the deployment's change set is not known: scan the repository with soxtrail scan-git" if {
-	not is_object(input.change_set)
+change_set_gap := "no change set is known: scan the repository with soxtrail scan-git" if {
+	not is_object(change_set)
 }
 
 change_set_gap := msg if {
-	is_object(input.change_set)
-	not is_string(input.change_set.base)
+	is_object(change_set)
+	not is_string(object.get(change_set, "base", null))
 	head := short(object.get(input.change_set, "head", null))
 	msg := sprintf("the change set up to %s is not fully known: scan the repository with soxtrail scan-git", [head])
 }
