@@ -34,14 +34,19 @@ import data.soxtrail.lib
 
 control := "CM-01"
 
+results contains lib.not_applicable("no change set in the input") if {
+	not is_object(lib.change_set)
+}
+
 results contains lib.not_applicable("no commits in this change set") if {
 	count(lib.commits) == 0
 	lib.change_set_complete
 }
 
-# With no commit to report on, an unknown change set cannot fail here; CM-07 fails the
+# With no commit to report on, an incomplete change set cannot fail here; CM-07 fails the
 # deployment for it.
 results contains lib.not_applicable(reason) if {
+	is_object(lib.change_set)
 	count(lib.commits) == 0
 	not lib.change_set_complete
 	reason := sprintf("no commits known in this change set (%s; CM-07 fails the deployment for it)", [lib.change_set_gap])

@@ -173,5 +173,5 @@ test_change_set_absent_from_input_is_not_applicable if {
 	r := only(results)
 	r.subject == "*"
 	r.result == "not_applicable"
-	r.reasons == ["no commits known in this change set (no change set is known: scan the repository with soxtrail scan-git; CM-07 fails the deployment for it)"]
+	r.reasons == ["no change set in the input"]
 }
