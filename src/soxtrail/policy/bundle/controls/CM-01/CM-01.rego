@@ -13,7 +13,7 @@
 #   risk: high
 #   population: commit_range
 #   phases: [gate, period]
-#   evidence: [commit, change_request, push]
+#   evidence: [commit, change_request]
 #   objective: >-
 #     Every change that reaches a protected branch of an in-scope system can be traced to a
 #     change request that went through the forge's review workflow and was merged; nothing

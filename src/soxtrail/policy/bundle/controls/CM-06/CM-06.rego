@@ -15,7 +15,7 @@
 #   risk: high
 #   population: deployment
 #   phases: [gate, period]
-#   evidence: [deployment, pipeline_run, change_request, commit]
+#   evidence: [deployment, deployment_approval, pipeline_run, change_request, commit]
 #   objective: >-
 #     Changes reach production only through the deployment pipeline, from a protected branch,
 #     and with the approval of someone who did not write them.

@@ -14,7 +14,7 @@
 #   risk: high
 #   population: deployment
 #   phases: [gate, period]
-#   evidence: [deployment, commit, environment_snapshot]
+#   evidence: [deployment, commit, environment_snapshot, drift]
 #   objective: >-
 #     What runs in production is exactly what was merged, approved and deployed through the
 #     pipeline; unauthorized changes to production are detected.

@@ -15,7 +15,7 @@
 #   risk: medium
 #   population: iac_apply
 #   phases: [gate, period]
-#   evidence: [iac_plan, scan_report, change_request]
+#   evidence: [iac_plan, scan_report]
 #   objective: >-
 #     Changes to the infrastructure of in-scope systems are reviewed before they are applied,
 #     are applied exactly as reviewed, and introduce no known misconfiguration at or above the

@@ -15,7 +15,7 @@
 #   risk: medium
 #   population: protection
 #   phases: [gate, period]
-#   evidence: [repository_settings, audit_event, change_request]
+#   evidence: [repo_protection, audit_event]
 #   objective: >-
 #     The forge enforces the change management process on protected branches for everyone,
 #     administrators included, and the enforcement itself cannot be relaxed without an
