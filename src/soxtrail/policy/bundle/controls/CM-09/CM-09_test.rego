@@ -155,3 +155,10 @@ test_no_deployment_is_not_applicable if {
 	r.subject == "*"
 	r.result == "not_applicable"
 }
+
+test_commits_without_forge_merges_pass if {
+	results := cm09.results with input as input_for([signed], true)
+	r := only(results)
+	r.result == "pass"
+	r.reasons == ["every commit of the change set (1) carries a good signature from a trusted key"]
+}

@@ -176,3 +176,46 @@ test_no_change_requests_is_not_applicable if {
 	r.subject == "*"
 	r.result == "not_applicable"
 }
+
+test_emergency_approved_on_last_day_of_window_passes if {
+	r := verdict(change([ticket("FIN-9", 2, "dave@acme.example")], true, 4))
+	r.result == "pass"
+	r.reasons == ["FIN-9 was approved retrospectively by dave@acme.example 2 business day(s) after the merge, within the 2 allowed"]
+}
+
+test_emergency_approved_at_merge_passes if {
+	at_merge := object.union(ticket("FIN-9", 0, "dave@acme.example"), {"business_days_to_approval": null})
+	r := verdict(change([at_merge], true, 5))
+	r.result == "pass"
+	r.reasons == ["FIN-9 was approved by dave@acme.example before the merge"]
+}
+
+test_emergency_approved_inside_open_window_passes_once if {
+	r := verdict(change([ticket("FIN-9", 1, "dave@acme.example")], true, 1))
+	r.result == "pass"
+	r.reasons == ["FIN-9 was approved retrospectively by dave@acme.example 1 business day(s) after the merge, within the 2 allowed"]
+}
+
+test_emergency_self_approved_on_last_day_fails_for_the_approver_only if {
+	r := verdict(change([ticket("FIN-9", 2, "alice@acme.example")], true, 3))
+	r.result == "fail"
+	r.reasons == [
+		"no independent retrospective approval within 2 business day(s) of the merge; 3 elapsed",
+		"FIN-9 was approved by alice@acme.example, the author of acme/billing#57",
+	]
+}
+
+test_mistyped_parameter_fails if {
+	results := cm10.results with input as object.union(input_for([change([ticket("FIN-9", 1, "dave@acme.example")], true, 1)]), {"params": {"CM-10": {"window_business_days": "two"}}})
+	r := only(results)
+	r.result == "fail"
+	r.reasons == ["CM-10 is misconfigured: parameter window_business_days must be a whole number"]
+}
+
+test_mistyped_parameter_fails_an_unapproved_change_once if {
+	mistyped := {"params": {"CM-10": {"window_business_days": "two"}}}
+	pending := cm10.results with input as object.union(input_for([change([open_ticket("FIN-9")], true, 1)]), mistyped)
+	only(pending).result == "fail"
+	unknown := cm10.results with input as object.union(input_for([change([open_ticket("FIN-9")], true, null)]), mistyped)
+	only(unknown).result == "fail"
+}

@@ -71,14 +71,14 @@ change_set_gap := "no change set is known: scan the repository with soxtrail sca
 change_set_gap := msg if {
 	is_object(change_set)
 	not is_string(object.get(change_set, "base", null))
-	head := short(object.get(input.change_set, "head", null))
+	head := short(object.get(change_set, "head", null))
 	msg := sprintf("the change set up to %s is not fully known: scan the repository with soxtrail scan-git", [head])
 }
 
 change_set_gap := msg if {
-	is_string(input.change_set.base)
-	head := short(object.get(input.change_set, "head", null))
-	msg := sprintf("the change set between %s and %s is not fully known: scan the repository with soxtrail scan-git", [short(input.change_set.base), head])
+	is_string(change_set.base)
+	head := short(object.get(change_set, "head", null))
+	msg := sprintf("the change set between %s and %s is not fully known: scan the repository with soxtrail scan-git", [short(change_set.base), head])
 }
 
 # protected_branch names the protected branch a commit reached, for messages.
