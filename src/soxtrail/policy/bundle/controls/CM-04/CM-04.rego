@@ -65,12 +65,17 @@ completed_runs(d) := [r |
 
 reports(d) := [t | some t in lib.list("tests"); t.commit == d.commit]
 
-workflows(d) := {r.name | some r in completed_runs(d)}
+# A run without a name is a workflow of its own; a run without a time is the oldest.
+name_of(r) := object.get(r, "name", null)
+
+at_of(r) := object.get(r, "at", 0)
+
+workflows(d) := {name_of(r) | some r in completed_runs(d)}
 
 latest(d, name) := [r |
 	some r in completed_runs(d)
-	r.name == name
-	r.at == max({x.at | some x in completed_runs(d); x.name == name})
+	name_of(r) == name
+	at_of(r) == max({at_of(x) | some x in completed_runs(d); name_of(x) == name})
 ]
 
 report_optional if lib.param(control, "require_test_report") == false
@@ -92,7 +97,7 @@ else := array.concat(unsuccessful, failing) if {
 		some name in workflows(d)
 		some r in latest(d, name)
 		not r.conclusion in harmless
-		msg := sprintf("the latest %s run on %s concluded %s", [name, lib.short(d.commit), r.conclusion])
+		msg := sprintf("the latest %v run on %s concluded %s", [name, lib.short(d.commit), r.conclusion])
 	})
 }
 
@@ -104,7 +109,10 @@ report_problems(d) := array.concat(missing, failing) if {
 	failing := sort({msg |
 		some t in reports(d)
 		not clean(t)
-		msg := sprintf("%s report on %s: %v failure(s) and %v error(s) in %v tests", [t.tool, lib.short(d.commit), t.failures, t.errors, t.tests])
+		msg := sprintf("%v report on %s: %v failure(s) and %v error(s) in %v tests", [
+			object.get(t, "tool", null), lib.short(d.commit),
+			object.get(t, "failures", null), object.get(t, "errors", null), object.get(t, "tests", null),
+		])
 	})
 }
 
@@ -114,7 +122,7 @@ clean(t) if {
 }
 
 passed(d) := array.concat(
-	sort({sprintf("the latest %s run on %s concluded %s", [name, lib.short(d.commit), r.conclusion]) |
+	sort({sprintf("the latest %v run on %s concluded %s", [name, lib.short(d.commit), r.conclusion]) |
 		some name in workflows(d)
 		some r in latest(d, name)
 	}),

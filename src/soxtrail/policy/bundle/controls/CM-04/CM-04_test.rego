@@ -196,3 +196,18 @@ test_deployment_absent_from_input_is_not_applicable if {
 	r.subject == "*"
 	r.result == "not_applicable"
 }
+
+test_failing_report_with_missing_fields_still_fails if {
+	results := cm04.results with input as input_for(green, [{"commit": deployed, "failures": 2, "evidence": "ev-junit-x"}], true)
+	r := only(results)
+	r.result == "fail"
+	r.reasons == ["null report on 9f8e7d6: 2 failure(s) and null error(s) in null tests"]
+}
+
+test_failed_run_without_name_or_time_still_fails if {
+	runs := [run(deployed, "ci", "success", 1784050100), object.remove(run(deployed, "ci", "failure", 1784050900), {"name", "at"})]
+	results := cm04.results with input as input_for(runs, clean, true)
+	r := only(results)
+	r.result == "fail"
+	r.reasons == ["the latest null run on 9f8e7d6 concluded failure"]
+}

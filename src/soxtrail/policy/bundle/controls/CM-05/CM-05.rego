@@ -72,7 +72,7 @@ at_or_above(d, state) := {[0 - rank, text] |
 	rank := lib.severity_rank(f.severity)
 	rank >= threshold
 	state == finding_state(f)
-	text := sprintf("%v %v at %v (%v)", [f.severity, f.rule_id, f.location, s.tool])
+	text := sprintf("%v %v at %v (%v)", [f.severity, object.get(f, "rule_id", null), object.get(f, "location", null), object.get(s, "tool", null)])
 }
 
 finding_state(f) := "waived" if f.waived == true

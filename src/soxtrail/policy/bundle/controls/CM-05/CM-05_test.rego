@@ -148,3 +148,10 @@ test_no_deployment_is_not_applicable if {
 	r.subject == "*"
 	r.result == "not_applicable"
 }
+
+test_blocking_finding_with_missing_fields_still_fails if {
+	results := cm05.results with input as input_for([{"commit": deployed, "findings": [{"severity": "critical"}], "evidence": "ev-sarif-x"}], "high", true)
+	r := only(results)
+	r.result == "fail"
+	r.reasons == ["1 blocking finding(s) at or above high on 9f8e7d6", "critical null at null (null)"]
+}

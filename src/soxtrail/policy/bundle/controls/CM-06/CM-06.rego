@@ -119,6 +119,7 @@ else := []
 # discounted says why approvals do not count.
 discounted(d) := sort({msg |
 	some a in approvers(d)
+	is_string(a)
 	a in authors
 	msg := sprintf("approval by %s does not count: they wrote part of this change set (%s)", [a, concat(", ", lib.at_most(involvement(a), 5))])
 } | {"an approval by an unknown person does not count" |

@@ -191,3 +191,14 @@ test_no_deployment_is_not_applicable if {
 	r.subject == "*"
 	r.result == "not_applicable"
 }
+
+test_unknown_approver_is_not_mistaken_for_an_author_fails if {
+	anonymous := object.union(change_set, {"change_requests": [object.union(change_set.change_requests[0], {"author": null})]})
+	results := cm06.results with input as object.union(input_for(deployment([null]), true), {"change_set": anonymous})
+	r := only(results)
+	r.result == "fail"
+	r.reasons == [
+		"no manual approval by someone independent of the change set's authors (segregation of duties)",
+		"an approval by an unknown person does not count",
+	]
+}

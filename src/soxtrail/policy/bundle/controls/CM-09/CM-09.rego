@@ -72,7 +72,7 @@ gap := [] if lib.change_set_complete
 else := [lib.change_set_gap]
 
 # offences says, in change set order, why each commit that is not validly signed fails.
-offences := [sprintf("%s %s by %s %s", [kind(c), lib.short(c.sha), lib.person(object.get(c, "author", null)), why(object.get(c, "signature", null))]) |
+offences := [sprintf("%s %s by %s %s", [kind(c), lib.short(object.get(c, "sha", null)), lib.person(object.get(c, "author", null)), why(object.get(c, "signature", null))]) |
 	some c in lib.commits
 	not valid(object.get(c, "signature", null))
 ]
