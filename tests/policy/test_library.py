@@ -232,20 +232,7 @@ def test_input_without_evidence_is_not_applicable_everywhere(
     }
 
 
-@pytest.mark.parametrize(
-    "control_id",
-    [
-        pytest.param(
-            cid,
-            marks=pytest.mark.xfail(
-                cid == "CM-02",
-                reason="CM-02 tests `not input.change_set`, which is false for null",
-                strict=True,
-            ),
-        )
-        for cid in sorted(CATALOGUE)
-    ],
-)
+@pytest.mark.parametrize("control_id", sorted(CATALOGUE))
 def test_null_parts_of_the_input_are_not_applicable(
     library: Library, engine: OpaEngine, control_id: str
 ) -> None:

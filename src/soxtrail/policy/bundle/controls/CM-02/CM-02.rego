@@ -42,11 +42,12 @@ import data.soxtrail.lib
 control := "CM-02"
 
 results contains lib.not_applicable("no change requests in scope") if {
-	count(input.change_set.change_requests) == 0
+	is_object(input.change_set)
+	count(lib.change_requests) == 0
 }
 
 results contains lib.not_applicable("no change set in the input") if {
-	not input.change_set
+	not is_object(input.change_set)
 }
 
 # Independent approvals on the final head.
@@ -66,13 +67,13 @@ needed(cr) := lib.param(control, "min_approvals") if not cr.financial
 evidence(cr) := array.concat(cr.evidence, [r.evidence | some r in cr.reviews])
 
 results contains lib.result(cr.subject, "pass", [reason], evidence(cr)) if {
-	some cr in input.change_set.change_requests
+	some cr in lib.change_requests
 	count(independent(cr)) >= needed(cr)
 	reason := sprintf("approved on the final head %s by %s", [lib.short(cr.head_sha), lib.people(independent(cr))])
 }
 
 results contains lib.result(cr.subject, "fail", reasons(cr), evidence(cr)) if {
-	some cr in input.change_set.change_requests
+	some cr in lib.change_requests
 	count(independent(cr)) < needed(cr)
 }
 
