@@ -42,12 +42,12 @@ import data.soxtrail.lib
 control := "CM-02"
 
 results contains lib.not_applicable("no change requests in scope") if {
-	is_object(input.change_set)
+	lib.change_set
 	count(lib.change_requests) == 0
 }
 
 results contains lib.not_applicable("no change set in the input") if {
-	not is_object(input.change_set)
+	not lib.change_set
 }
 
 # Independent approvals on the final head.
