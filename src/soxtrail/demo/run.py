@@ -81,6 +81,7 @@ def run_demo(directory: Path) -> DemoReport:
             approvers=("bob", "carol"),
         )
         scenario.ci(clean.merge)
+        run_id = scenario.approve_deployment(clean.merge, approver="carol")
         report.steps.append("built the repository and the team's events (1 clean change)")
         scenario.ingest()
         library = load_library(settings=scenario.config.model.controls)
@@ -99,7 +100,7 @@ def run_demo(directory: Path) -> DemoReport:
         report.steps.append(
             f"gate on #101 ({clean.merge[:12]}): {report.clean.to_json()['decision']}"
         )
-        scenario.deploy(clean.merge, approver="carol")
+        scenario.finish_deployment(clean.merge, run_id)
         risky = scenario.change(
             102,
             title="Skip rounding check in API",
@@ -108,6 +109,7 @@ def run_demo(directory: Path) -> DemoReport:
             approvers=("erin",),
         )
         scenario.ci(risky.merge)
+        scenario.approve_deployment(risky.merge, approver="carol")
         scenario.ingest()
         report.self_approved = decide_gate(
             scenario.db,

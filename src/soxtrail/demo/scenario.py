@@ -403,17 +403,40 @@ class Scenario:
         path = self._write("ci", f"codeql-{sha[:8]}.sarif", sarif("CodeQL", findings))
         self._attest.append(("sarif", path, sha))
 
-    def deploy(
+    def approve_deployment(
         self,
         sha: str,
         *,
         environment: str = "production",
         approver: str | None = "carol",
         creator: str = "deploy-bot",
-        state: str = "success",
     ) -> int:
-        """A pipeline deployment: environment approval (if any) and the deployment's status."""
+        """A deploy workflow starts and waits for its environment's approval (GitHub
+        environments); the approver approves. The gate runs after this, in the deploy job."""
         run_id = self._next_run()
+        if approver is not None:
+            review = self.github.deployment_review(
+                environment=environment,
+                approver=approver,
+                run_id=run_id,
+                sha=sha,
+                at=self.tick(),
+                actor=creator,
+            )
+            self.event("deployment_review", review)
+        return run_id
+
+    def finish_deployment(
+        self,
+        sha: str,
+        run_id: int,
+        *,
+        environment: str = "production",
+        creator: str = "deploy-bot",
+        state: str = "success",
+    ) -> None:
+        """The deploy job ran: its workflow run and the deployment's status."""
+        conclusion = "success" if state == "success" else "failure"
         self.event(
             "workflow_run",
             self.github.workflow_run(
@@ -421,23 +444,11 @@ class Scenario:
                 name="deploy",
                 head_sha=sha,
                 branch="main",
-                conclusion="success",
+                conclusion=conclusion,
                 at=self.tick(),
                 actor=creator,
             ),
         )
-        if approver is not None:
-            self.event(
-                "deployment_review",
-                self.github.deployment_review(
-                    environment=environment,
-                    approver=approver,
-                    run_id=run_id,
-                    sha=sha,
-                    at=self.tick(),
-                    actor=creator,
-                ),
-            )
         self.event(
             "deployment_status",
             self.github.deployment_status(
@@ -450,6 +461,21 @@ class Scenario:
                 run_id=run_id,
             ),
         )
+
+    def deploy(
+        self,
+        sha: str,
+        *,
+        environment: str = "production",
+        approver: str | None = "carol",
+        creator: str = "deploy-bot",
+        state: str = "success",
+    ) -> int:
+        """A whole pipeline deployment: the environment approval, then the deploy job."""
+        run_id = self.approve_deployment(
+            sha, environment=environment, approver=approver, creator=creator
+        )
+        self.finish_deployment(sha, run_id, environment=environment, creator=creator, state=state)
         return run_id
 
     # --- feeding soxtrail -------------------------------------------------------------------

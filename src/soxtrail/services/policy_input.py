@@ -668,14 +668,12 @@ def approvals_for(
     """Approvers of deploying `sha` to `environment` (deployment reviews and recorded approvals)."""
     people: set[str] = set()
     evidence: list[str] = []
-    keys = [sha, *run_ids]
     found = by_keys(ctx.conn, "commit", [sha], kinds=["deployment_approval", "deployment"])
     by_run = (
         by_keys(ctx.conn, "run", list(run_ids), kinds=["deployment_approval"]) if run_ids else {}
     )
     unique = {s.id: s for group in (*found.values(), *by_run.values()) for s in group}
     candidates = list(unique.values())
-    del keys
     for stored in candidates:
         facts = stored.evidence.facts
         if (
