@@ -1,7 +1,8 @@
-"""A git repository built with the `git` command, with chosen identities and times.
+"""A git repository built with the `git` command, with chosen identities, times and keys.
 
 Isolated from the machine's git configuration (no global or system config, a private HOME),
-so the same script gives the same history everywhere.
+so the same script gives the same history everywhere. People who have an SSH signing key in
+`signing_keys` (by email) sign the commits they commit; GitHub's key signs its merges.
 """
 
 from __future__ import annotations
@@ -19,9 +20,32 @@ Person = tuple[str, str]
 GITHUB = ("GitHub", "noreply@github.com")
 
 
+def _run(argv: list[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> str:
+    done = subprocess.run(  # noqa: S603 - git and ssh-keygen with arguments we build ourselves
+        argv,
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise InternalError(f"{' '.join(argv[:3])} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def ssh_signing_key(directory: Path, name: str) -> Path:
+    """A new Ed25519 SSH key (no passphrase) for signing commits; returns the private key."""
+    directory.mkdir(parents=True, exist_ok=True)
+    key = directory / name
+    _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)])
+    return key
+
+
 class GitRepo:
     def __init__(self, path: Path, *, branch: str = "main") -> None:
         self.path = path
+        self.signing_keys: dict[str, Path] = {}
         self.home = path.parent / ".git-home"
         self.home.mkdir(parents=True, exist_ok=True)
         path.mkdir(parents=True, exist_ok=True)
@@ -48,22 +72,19 @@ class GitRepo:
         if committer:
             env["GIT_COMMITTER_NAME"], env["GIT_COMMITTER_EMAIL"] = committer
         if at is not None:
-            stamp = at.isoformat()
-            env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = stamp
+            env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = at.isoformat()
         return env
 
     def git(self, *args: str, env: Mapping[str, str] | None = None) -> str:
-        done = subprocess.run(  # noqa: S603 - git from PATH with arguments we build ourselves
-            ["git", *args],  # noqa: S607
-            cwd=self.path,
-            env=dict(env or self.env()),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise InternalError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
-        return done.stdout.strip()
+        return _run(["git", *args], cwd=self.path, env=env or self.env())
+
+    def _signed(self, committer: Person, *args: str) -> list[str]:
+        """`git` arguments that sign with the committer's key, when they have one."""
+        key = self.signing_keys.get(committer[1])
+        if key is None:
+            return list(args)
+        command, *rest = args
+        return ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", command, "-S", *rest]
 
     def head(self, rev: str = "HEAD") -> str:
         return self.git("rev-parse", rev)
@@ -83,16 +104,11 @@ class GitRepo:
         author: Person,
         at: datetime,
         committer: Person | None = None,
-        extra_args: tuple[str, ...] = (),
     ) -> str:
         self.write(files)
+        who = committer or author
         self.git(
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            message,
-            *extra_args,
+            *self._signed(who, "commit", "-q", "--allow-empty", "-m", message),
             env=self.env(author, committer, at),
         )
         return self.head()
@@ -103,13 +119,26 @@ class GitRepo:
         else:
             self.git("checkout", "-q", branch)
 
+    def reset_hard(self, rev: str) -> None:
+        self.git("reset", "-q", "--hard", rev)
+
     def merge_pull_request(
-        self, branch: str, number: int, title: str, owner: str, *, at: datetime, into: str = "main"
+        self,
+        branch: str,
+        number: int,
+        title: str,
+        owner: str,
+        *,
+        at: datetime,
+        into: str = "main",
     ) -> str:
         """A GitHub "merge commit" merge: no fast-forward, GitHub as committer."""
         self.checkout(into)
         message = f"Merge pull request #{number} from {owner}/{branch}\n\n{title}"
-        self.git("merge", "-q", "--no-ff", "-m", message, branch, env=self.env(GITHUB, GITHUB, at))
+        self.git(
+            *self._signed(GITHUB, "merge", "-q", "--no-ff", "-m", message, branch),
+            env=self.env(GITHUB, GITHUB, at),
+        )
         return self.head()
 
     def squash_pull_request(
@@ -126,11 +155,7 @@ class GitRepo:
         self.checkout(into)
         self.git("merge", "-q", "--squash", branch, env=self.env(author, GITHUB, at))
         self.git(
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            f"{title} (#{number})",
+            *self._signed(GITHUB, "commit", "-q", "--allow-empty", "-m", f"{title} (#{number})"),
             env=self.env(author, GITHUB, at),
         )
         return self.head()

@@ -17,8 +17,8 @@ from typing import Any
 
 from soxtrail.config import load_config
 from soxtrail.demo.ci import junit, sarif
-from soxtrail.demo.events import GitHubEvents
-from soxtrail.demo.gitrepo import GitRepo
+from soxtrail.demo.events import GitHubEvents, stamp
+from soxtrail.demo.gitrepo import GITHUB, GitRepo, ssh_signing_key
 from soxtrail.demo.tickets import jira_issue
 from soxtrail.services.clock import Clock
 from soxtrail.services.ingest import IngestReport, ingest
@@ -67,6 +67,9 @@ approved_statuses = ["Approved"]
 [changes]
 emergency_labels = ["emergency"]
 
+[signing]
+{signing}
+
 [identities]
 {identities}
 
@@ -114,10 +117,18 @@ class Scenario:
         self.now = start or (datetime.now(UTC) - timedelta(days=12)).replace(
             minute=0, second=0, microsecond=0
         )
+        self.repo = GitRepo(root / "repo")
+        signing = ""
+        if signed:
+            signing = 'allowed_signers_file = "keys/allowed_signers"'
+            self._make_keys(root / "keys")
         store = db_url or "sqlite:///.soxtrail/soxtrail.db"
         (root / "soxtrail.toml").write_text(
             CONFIG.format(
-                store=store, identities=_identities(), signed="true" if signed else "false"
+                store=store,
+                identities=_identities(),
+                signing=signing,
+                signed="true" if signed else "false",
             )
         )
         init_workspace(root, db_url=None, env_db=None, clock=self.clock)
@@ -125,12 +136,12 @@ class Scenario:
         self.db = Database(self.config.store_url)
         self.signer = load_signer(self.config.key_file, self.config.origin)
         self.github = GitHubEvents(REPO)
-        self.repo = GitRepo(root / "repo")
         self.evidence = root / "evidence"
         self._sequence = 0
         self._run_id = 9_100_000_000
         self._review_id = 80_000_000
         self._attest: list[tuple[str, Path, str]] = []
+        self._snapshots: list[tuple[Path, str]] = []
         self.base = self.repo.commit(
             {
                 "README.md": "# billing\n",
@@ -141,6 +152,21 @@ class Scenario:
             author=PEOPLE["alice"].git,
             at=self.tick(),
         )
+
+    def _make_keys(self, directory: Path) -> None:
+        """SSH signing keys for everyone and for GitHub's merges, all trusted."""
+        lines = []
+        people = [(p.email, p.login) for p in PEOPLE.values()] + [(GITHUB[1], "github")]
+        for email, name in people:
+            key = ssh_signing_key(directory, name)
+            self.repo.signing_keys[email] = key
+            public = key.with_suffix(".pub").read_text().strip()
+            lines.append(f'{email} namespaces="git" {public}')
+        (directory / "allowed_signers").write_text("\n".join(lines) + "\n")
+
+    def stop_signing(self, login: str) -> None:
+        """From now on `login` commits without a signature."""
+        self.repo.signing_keys.pop(PEOPLE[login].email, None)
 
     # --- time and files ------------------------------------------------------------------
 
@@ -373,6 +399,26 @@ class Scenario:
         )
         return sha
 
+    def force_push(self, *, author: str, files: dict[str, str], message: str) -> str:
+        """Rewrite main: drop its newest commit, commit something else, push with --force."""
+        before = self.repo.head("main")
+        self.repo.checkout("main")
+        self.repo.reset_hard("HEAD~1")
+        sha = self.repo.commit(files, message, author=PEOPLE[author].git, at=self.tick())
+        self.event(
+            "push",
+            self.github.push(
+                ref="refs/heads/main",
+                before=before,
+                after=sha,
+                pusher=author,
+                at=self.now,
+                commits=[sha],
+                forced=True,
+            ),
+        )
+        return sha
+
     def ci(
         self,
         sha: str,
@@ -480,8 +526,40 @@ class Scenario:
 
     # --- feeding soxtrail -------------------------------------------------------------------
 
+    def snapshot(
+        self, *, environment: str = "production", commit: str, image: str | None = None
+    ) -> None:
+        """What runs in the cluster: `kubectl get deployments -o json` of the billing API."""
+        image = image or f"ghcr.io/acme/billing:{commit[:12]}"
+        document = {
+            "apiVersion": "v1",
+            "kind": "List",
+            "items": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "metadata": {
+                        "name": "billing-api",
+                        "namespace": environment,
+                        "creationTimestamp": stamp(self.tick()),
+                        "labels": {
+                            "app.kubernetes.io/name": "billing-api",
+                            "app.kubernetes.io/version": commit[:12],
+                        },
+                        "annotations": {"soxtrail.io/commit": commit},
+                    },
+                    "spec": {
+                        "template": {"spec": {"containers": [{"name": "api", "image": image}]}}
+                    },
+                }
+            ],
+        }
+        path = self._write("k8s", f"{environment}.json", json.dumps(document, indent=2))
+        self._snapshots.append((path, environment))
+
     def ingest(self) -> list[IngestReport]:
         """Scan the repository, ingest the events and tickets, attest the CI reports."""
+        signing = self.config.model.signing
         reports = [
             scan_git(
                 self.db,
@@ -491,34 +569,37 @@ class Scenario:
                 signer=self.signer,
                 origin=self.config.origin,
                 clock=self.clock,
+                allowed_signers_file=(
+                    self.config.resolve(signing.allowed_signers_file)
+                    if signing.allowed_signers_file
+                    else None
+                ),
             )
         ]
         for folder, source in (("github", "github"), ("jira", "jira")):
             directory = self.evidence / folder
             if directory.exists():
-                reports.append(
-                    ingest(
-                        self.db,
-                        get_adapter(source),
-                        [InputSource(str(directory))],
-                        signer=self.signer,
-                        origin=self.config.origin,
-                        clock=self.clock,
-                    )
-                )
+                reports.append(self._ingest(source, [InputSource(str(directory))]))
         for kind, path, sha in self._attest:
             reports.append(
-                ingest(
-                    self.db,
-                    get_adapter(kind),
-                    [InputSource(str(path), {"repo": REPO, "commit": sha})],
-                    signer=self.signer,
-                    origin=self.config.origin,
-                    clock=self.clock,
-                )
+                self._ingest(kind, [InputSource(str(path), {"repo": REPO, "commit": sha})])
             )
+        for path, environment in self._snapshots:
+            hints = {"environment": environment, "observed_at": stamp(self.now)}
+            reports.append(self._ingest("k8s-snapshot", [InputSource(str(path), hints)]))
         self._attest = []
+        self._snapshots = []
         return reports
+
+    def _ingest(self, source: str, inputs: list[InputSource]) -> IngestReport:
+        return ingest(
+            self.db,
+            get_adapter(source),
+            inputs,
+            signer=self.signer,
+            origin=self.config.origin,
+            clock=self.clock,
+        )
 
     def close(self) -> None:
         self.db.dispose()
