@@ -35,6 +35,12 @@ class EngineError(SoxtrailError):
     code = "policy_engine"
     exit_code = 3
 
+    def __init__(self, message: str) -> None:
+        # Engines dump whole syntax trees into their errors: keep what a person can read.
+        first = message.strip().splitlines()[0] if message.strip() else message
+        super().__init__(first if len(first) <= 300 else first[:297] + "...")
+        self.detail = message
+
 
 @dataclass(frozen=True)
 class RegoTest:
