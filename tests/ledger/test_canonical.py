@@ -222,3 +222,27 @@ def test_sha256_hex() -> None:
     assert sha256_hex(b"abc") == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
+
+
+@given(JSON_VALUES)
+def test_unvalidated_fast_path_equals_canonical(value: Any) -> None:
+    from soxtrail.ledger.canonical import unsafe_canonical_json_unvalidated
+
+    assert unsafe_canonical_json_unvalidated(value) == canonical_json(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param({"a": 1.5, "b": "x"}, id="float-value"),
+        pytest.param({"v": "version:1.5", "n": [1, 2e21]}, id="float-in-list-and-lookalike-string"),
+        pytest.param({"\U0001f600": 1, "\ue000": 2}, id="non-bmp-key-order"),
+        pytest.param({"t": [-0.0, 1e-7, 100.0]}, id="es6-number-forms"),
+        pytest.param(0.0, id="top-level-float"),
+        pytest.param({"at": "2026-07-01T00:00:00.000000Z", "x": [3.25]}, id="timestamp-and-float"),
+    ],
+)
+def test_unvalidated_fast_path_detours_where_it_must(value: Any) -> None:
+    from soxtrail.ledger.canonical import unsafe_canonical_json_unvalidated
+
+    assert unsafe_canonical_json_unvalidated(value) == canonical_json(value)

@@ -159,3 +159,37 @@ def es_number(value: float) -> str:
         head = digits if k == 1 else f"{digits[0]}.{digits[1:]}"
         body = f"{head}e{exp_sign}{abs(exponent)}"
     return sign + body
+
+
+#: In the fast encoder's output, a float is a number token (after `:`, `[` or `,`, before `,`,
+#: `]`, `}` or the end) containing `.` or an exponent: Python's float repr always has one, an
+#: int never does. A lookalike inside a string only costs a detour through the exact
+#: serializer, never a wrong result.
+_FLOAT_TOKEN = re.compile(r"[:\[,]-?\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+)(?=[,\]}])")
+#: A whole document that is a single float (the pattern above needs a delimiter before it).
+_TOP_LEVEL_FLOAT = re.compile(r"-?\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+)")
+
+
+def unsafe_canonical_json_unvalidated(value: object) -> bytes:
+    """RFC 8785 bytes for a value soxtrail built itself, without validating its types.
+
+    The same bytes as `canonical_json` for any value with string keys and modest nesting —
+    floats and non-BMP characters are detected in the encoded text and sent through the
+    exact serializer — but the value is not checked for non-string keys or depth. Only for
+    values made by our own code from validated models (evidence records, ledger entries);
+    anything from outside goes through `canonical_json`.
+    """
+    try:
+        text = _FAST_ENCODER.encode(value)
+    except (TypeError, ValueError, RecursionError):
+        return canonical_json(value)  # raises the precise FormatError
+    if (
+        _FLOAT_TOKEN.search(text) is not None
+        or _TOP_LEVEL_FLOAT.fullmatch(text)
+        or (not text.isascii() and _NON_BMP.search(text) is not None)
+    ):
+        return canonical_json(value)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FormatError("string contains a lone surrogate, which is not valid Unicode") from exc

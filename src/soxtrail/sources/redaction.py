@@ -26,28 +26,55 @@ _SENSITIVE_KEYS = (
     "|cookie|set-cookie|x-hub-signature|x-hub-signature-256|x-gitlab-token|x-jira-secret"
     "|x-argocd-secret|credentials"
 )
-_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+_SENSITIVE_KEY_NAMES = tuple(_SENSITIVE_KEYS.split("|"))
+
+#: (rule, literal triggers looked for first in the lower-cased text, pattern). A rule runs only
+#: when one of its triggers occurs: most documents contain no secret at all, and a substring
+#: search is far cheaper than a regular expression that cannot start from a literal.
+_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     (
         "json-secret-key",
-        re.compile(
-            rf'"(?i:{_SENSITIVE_KEYS})"\s*:\s*"(?P<secret>(?:[^"\\]|\\.)+)"',
-        ),
+        tuple(f'"{k}"' for k in _SENSITIVE_KEY_NAMES),
+        re.compile(rf'"(?i:{_SENSITIVE_KEYS})"\s*:\s*"(?P<secret>(?:[^"\\]|\\.)+)"'),
     ),
     (
         "private-key",
+        ("private key-----",),
         re.compile(
             r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?P<secret>.+?)"
             r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----",
             re.DOTALL,
         ),
     ),
-    ("github-token", re.compile(r"(?P<secret>\bgh[pousr]_[A-Za-z0-9]{36,255}\b)")),
-    ("github-pat", re.compile(r"(?P<secret>\bgithub_pat_[A-Za-z0-9_]{22,255}\b)")),
-    ("gitlab-token", re.compile(r"(?P<secret>\bglpat-[A-Za-z0-9_\-]{20,255})")),
-    ("slack-token", re.compile(r"(?P<secret>\bxox[abposr]-[A-Za-z0-9\-]{10,255})")),
-    ("bearer", re.compile(r"(?i:\bbearer\s+)(?P<secret>[A-Za-z0-9\-._~+/]{16,}=*)")),
-    ("basic-auth", re.compile(r"(?i:\bbasic\s+)(?P<secret>[A-Za-z0-9+/]{12,}={0,2})")),
-    ("url-password", re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s:/@\"']+:(?P<secret>[^\s@/\"']+)@")),
+    (
+        "github-token",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        re.compile(r"(?<![A-Za-z0-9_])(?P<secret>gh[pousr]_[A-Za-z0-9]{36,255})(?![A-Za-z0-9_])"),
+    ),
+    (
+        "github-pat",
+        ("github_pat_",),
+        re.compile(r"(?<![A-Za-z0-9_])(?P<secret>github_pat_[A-Za-z0-9_]{22,255})"),
+    ),
+    ("gitlab-token", ("glpat-",), re.compile(r"(?P<secret>glpat-[A-Za-z0-9_\-]{20,255})")),
+    (
+        "slack-token",
+        ("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-"),
+        re.compile(r"(?P<secret>xox[abposr]-[A-Za-z0-9\-]{10,255})"),
+    ),
+    (
+        "bearer",
+        ("bearer",),
+        re.compile(
+            r"(?<![A-Za-z0-9_])[Bb][Ee][Aa][Rr][Ee][Rr]\s+(?P<secret>[A-Za-z0-9\-._~+/]{16,}=*)"
+        ),
+    ),
+    (
+        "basic-auth",
+        ("basic",),
+        re.compile(r"(?<![A-Za-z0-9_])[Bb][Aa][Ss][Ii][Cc]\s+(?P<secret>[A-Za-z0-9+/]{12,}={0,2})"),
+    ),
+    ("url-password", ("://",), re.compile(r"://[^\s:/@\"']+:(?P<secret>[^\s@/\"']+)@")),
 )
 
 
@@ -70,7 +97,10 @@ def redact(text: str) -> tuple[str, tuple[Redaction, ...]]:
         The redacted text and the redactions made, by offset into the original text.
     """
     spans: list[tuple[int, int, str]] = []
-    for rule, pattern in _RULES:
+    lowered = text.lower()
+    for rule, triggers, pattern in _RULES:
+        if not any(trigger in lowered for trigger in triggers):
+            continue
         for match in pattern.finditer(text):
             start, end = match.span("secret")
             if text[start:end] != MASK:

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from soxtrail.domain.errors import NotFoundError
 from soxtrail.domain.evidence import Evidence, StoredEvidence
-from soxtrail.ledger.canonical import canonical_json
+from soxtrail.ledger.canonical import unsafe_canonical_json_unvalidated
 from soxtrail.ledger.entries import content_id, raw_document_entry, record_entry
+from soxtrail.store.bulk import insert_rows, instant
 from soxtrail.store.ledger import LedgerWriter
 from soxtrail.store.tables import evidence, evidence_keys, raw_documents
 
@@ -67,7 +68,7 @@ class _Pending:
 
 def record_body(record: Evidence) -> tuple[str, bytes]:
     """The record's canonical JSON and its id (SHA-256 of that JSON)."""
-    body = canonical_json(record.to_json())
+    body = unsafe_canonical_json_unvalidated(record.to_json())
     return content_id(body), body
 
 
@@ -119,36 +120,39 @@ class EvidenceWriter:
         pending, self._pending = self._pending, _Pending()
         if not pending.order:
             return
-        known_docs = _existing(self.conn, raw_documents.c.sha256, list(pending.documents))
-        known_recs = _existing(self.conn, evidence.c.id, list(pending.records))
-        doc_rows: list[dict[str, Any]] = []
-        rec_rows: list[dict[str, Any]] = []
-        key_rows: list[dict[str, Any]] = []
+        conn = self.conn
+        known_docs = _existing(conn, raw_documents.c.sha256, list(pending.documents))
+        known_recs = _existing(conn, evidence.c.id, list(pending.records))
+        received = instant(conn, self.now)
+        doc_rows: list[tuple[Any, ...]] = []
+        rec_rows: list[tuple[Any, ...]] = []
+        key_rows: list[tuple[str, str, str]] = []
         for what, key in pending.order:
             if what == "doc":
                 if key in known_docs:
                     self.counts.documents_seen += 1
                     continue
                 doc = pending.documents[key]
+                size = len(doc.content)
                 index = self.ledger.append(
                     raw_document_entry(
-                        doc.sha256, doc.original_sha256, len(doc.content), doc.source, doc.origin
+                        doc.sha256, doc.original_sha256, size, doc.source, doc.origin
                     )
                 )
                 doc_rows.append(
-                    {
-                        "sha256": doc.sha256,
-                        "original_sha256": doc.original_sha256,
-                        "source": doc.source,
-                        "media_type": doc.media_type,
-                        "size": len(doc.content),
-                        "content": doc.content,
-                        "redactions": json.dumps(list(doc.redactions)),
-                        "origin": doc.origin,
-                        "delivery_id": doc.delivery_id,
-                        "received_at": self.now,
-                        "ledger_index": index,
-                    }
+                    (
+                        doc.sha256,
+                        doc.original_sha256,
+                        doc.source,
+                        doc.media_type,
+                        size,
+                        doc.content,
+                        json.dumps(list(doc.redactions)),
+                        doc.origin,
+                        doc.delivery_id,
+                        received,
+                        index,
+                    )
                 )
                 self.counts.documents_new += 1
             else:
@@ -158,34 +162,58 @@ class EvidenceWriter:
                 body, record = pending.records[key]
                 index = self.ledger.append(record_entry("evidence", key, record.kind.value))
                 rec_rows.append(
-                    {
-                        "id": key,
-                        "kind": record.kind.value,
-                        "source": record.source,
-                        "occurred_at": record.occurred_at,
-                        "subject": record.subject,
-                        "actor": record.actor,
-                        "repo": record.repo,
-                        "commit_sha": record.commit,
-                        "change_request": record.change_request,
-                        "environment": record.environment,
-                        "raw_sha256": record.raw_sha256,
-                        "body": body.decode("utf-8"),
-                        "ledger_index": index,
-                    }
+                    (
+                        key,
+                        record.kind.value,
+                        record.source,
+                        instant(conn, record.occurred_at),
+                        record.subject,
+                        record.actor,
+                        record.repo,
+                        record.commit,
+                        record.change_request,
+                        record.environment,
+                        record.raw_sha256,
+                        body.decode("utf-8"),
+                        index,
+                    )
                 )
-                key_rows.extend(
-                    {"name": name, "value": value, "record_id": key}
-                    for name, value in record.lookup_keys()
-                )
+                key_rows.extend((name, value, key) for name, value in record.lookup_keys())
                 self.counts.records_new += 1
         self.ledger.flush()
-        if doc_rows:
-            self.conn.execute(insert(raw_documents), doc_rows)
-        if rec_rows:
-            self.conn.execute(insert(evidence), rec_rows)
-        if key_rows:
-            self.conn.execute(insert(evidence_keys), key_rows)
+        insert_rows(conn, raw_documents, _DOC_COLUMNS, doc_rows)
+        insert_rows(conn, evidence, _RECORD_COLUMNS, rec_rows)
+        insert_rows(conn, evidence_keys, ("name", "value", "record_id"), key_rows)
+
+
+_DOC_COLUMNS = (
+    "sha256",
+    "original_sha256",
+    "source",
+    "media_type",
+    "size",
+    "content",
+    "redactions",
+    "origin",
+    "delivery_id",
+    "received_at",
+    "ledger_index",
+)
+_RECORD_COLUMNS = (
+    "id",
+    "kind",
+    "source",
+    "occurred_at",
+    "subject",
+    "actor",
+    "repo",
+    "commit_sha",
+    "change_request",
+    "environment",
+    "raw_sha256",
+    "body",
+    "ledger_index",
+)
 
 
 # --- reading ---------------------------------------------------------------------------

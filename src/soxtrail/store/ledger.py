@@ -20,10 +20,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
-from soxtrail.ledger.canonical import canonical_json
+from soxtrail.ledger.canonical import unsafe_canonical_json_unvalidated
 from soxtrail.ledger.checkpoint import Checkpoint, sign_checkpoint
 from soxtrail.ledger.merkle import NodeKey, TreeBuilder, frontier_keys, leaf_hash, root_at
 from soxtrail.ledger.note import NoteSigner
+from soxtrail.store.bulk import insert_rows, instant
 from soxtrail.store.tables import ledger_checkpoints, ledger_entries, ledger_head, ledger_nodes
 
 #: Rows buffered before an INSERT round trip.
@@ -81,8 +82,9 @@ class LedgerWriter:
         size = ledger_size(conn)
         frontier = StoreNodeReader(conn).get_nodes(frontier_keys(size)) if size else {}
         self._builder = TreeBuilder(size, frontier)
-        self._entries: list[dict[str, Any]] = []
-        self._nodes: list[dict[str, Any]] = []
+        self._entries: list[tuple[int, str, bytes, Any]] = []
+        self._nodes: list[tuple[int, int, bytes]] = []
+        self._created = instant(conn, now)
         self.appended = 0
 
     @property
@@ -91,15 +93,13 @@ class LedgerWriter:
 
     def append(self, entry: Mapping[str, Any]) -> int:
         """Append one entry; returns its index (buffered until the next flush)."""
-        data = canonical_json(entry)
+        data = unsafe_canonical_json_unvalidated(entry)
         leaf = leaf_hash(data)
         index = self._builder.size
         for (level, node_index), node in self._builder.append(leaf):
             if level > 0:
-                self._nodes.append({"level": level, "idx": node_index, "hash": node})
-        self._entries.append(
-            {"idx": index, "entry": data.decode("utf-8"), "leaf_hash": leaf, "created_at": self.now}
-        )
+                self._nodes.append((level, node_index, node))
+        self._entries.append((index, data.decode("utf-8"), leaf, self._created))
         self.appended += 1
         if len(self._entries) >= FLUSH_EVERY:
             self.flush()
@@ -107,10 +107,15 @@ class LedgerWriter:
 
     def flush(self) -> None:
         if self._entries:
-            self.conn.execute(insert(ledger_entries), self._entries)
+            insert_rows(
+                self.conn,
+                ledger_entries,
+                ("idx", "entry", "leaf_hash", "created_at"),
+                self._entries,
+            )
             self._entries = []
         if self._nodes:
-            self.conn.execute(insert(ledger_nodes), self._nodes)
+            insert_rows(self.conn, ledger_nodes, ("level", "idx", "hash"), self._nodes)
             self._nodes = []
 
     def finish(self) -> tuple[int, bytes]:
