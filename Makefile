@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit bench system-deps docs-check clean
+.PHONY: demo test lint typecheck unit bench system-deps docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ unit: $(VENV)/.dev-installed
 ## bench: measure ingest, ledger, gate, report and search; write docs/benchmarks.md
 bench: $(VENV)/.dev-installed system-deps
 	$(BIN)/python -m benchmarks.run
+
+## docs: regenerate the reference pages (CLI, configuration, controls) from the code
+docs: $(VENV)/.dev-installed
+	$(BIN)/python -m soxtrail.interfaces.docs --write
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache .mypy_cache .ruff_cache

@@ -47,11 +47,15 @@ ControlValue = Scalar | list[Scalar]
 
 class _Section(BaseModel):
     # Scalars are strict (StrictBool, Strict floats): "yes" is not a boolean in a control file.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class StoreSection(_Section):
+    """Where evidence is stored."""
+
     url: str = DEFAULT_STORE_URL
+    """`sqlite:///PATH` (the embedded default; relative to this file) or
+    `postgresql+psycopg://user@host/db`. `--db` and `SOXTRAIL_DB` override it."""
 
     @field_validator("url")
     @classmethod
@@ -62,8 +66,13 @@ class StoreSection(_Section):
 
 
 class LedgerSection(_Section):
+    """The tamper-evident ledger and its signing key."""
+
     origin: str = "soxtrail.local/default"
+    """The checkpoint origin line, naming this log once and for all; also the name of the
+    signing key, so changing it starts a new log."""
     key_file: str = DEFAULT_KEY_FILE
+    """Ed25519 private key (PKCS#8 PEM) that signs checkpoints; created by `soxtrail init`."""
 
     @field_validator("origin")
     @classmethod
@@ -74,8 +83,12 @@ class LedgerSection(_Section):
 
 
 class TicketsSection(_Section):
+    """How change requests link to tickets (CM-03)."""
+
     patterns: tuple[str, ...] = DEFAULT_TICKET_PATTERNS
+    """Regular expressions of ticket keys, looked for in PR titles, bodies and branch names."""
     approved_statuses: tuple[str, ...] = ("Approved",)
+    """Ticket statuses that count as approved; the first move into one is the approval."""
 
     @field_validator("patterns")
     @classmethod
@@ -89,17 +102,25 @@ class TicketsSection(_Section):
 
 
 class SigningSection(_Section):
+    """Who may sign commits (CM-09)."""
+
     allowed_signers_file: str | None = None
+    """git's SSH allowed-signers file of trusted signing keys."""
     gpg_public_keys: tuple[str, ...] = ()
+    """Armored public GPG keys trusted for commit signatures (include your forge's key to
+    trust its merge commits)."""
 
 
 class ChangesSection(_Section):
-    #: Labels (on PRs) or ticket types that mark an emergency change (CM-10).
+    """How change sets are built."""
+
     emergency_labels: tuple[str, ...] = ("emergency", "hotfix")
-    #: For a first deployment (nothing deployed yet), how far back the change set reaches.
+    """PR labels that mark an emergency change (CM-10); a ticket can also say so."""
     first_deployment_since: str | None = None
-    #: Non-working days, for business-day windows (YYYY-MM-DD).
+    """For a first deployment (nothing deployed there yet), the date (YYYY-MM-DD) from which
+    the change set reaches back; unset: the whole history."""
     holidays: tuple[str, ...] = ()
+    """Non-working days (YYYY-MM-DD) for business-day windows."""
 
     @field_validator("first_deployment_since")
     @classmethod
@@ -120,21 +141,32 @@ class ChangesSection(_Section):
 
 
 class PolicySection(_Section):
-    #: Folders of user controls, loaded beside the built-in library.
+    """The control library and its engine."""
+
     directories: tuple[str, ...] = ()
-    #: The Rego engine: "opa" (embedded OPA, the default) or "rego-cpp" (not recommended).
+    """Folders of your own controls (Rego with metadata), loaded beside the built-in ones."""
     engine: Literal["opa", "rego-cpp"] = "opa"
-    #: Seconds an evaluation may take before every control it covers is `error`.
+    """The Rego engine: `opa` (embedded OPA, the default) or `rego-cpp` (not recommended:
+    docs/adr/0002-policy-engine.md)."""
     timeout_seconds: Annotated[float, Strict()] = Field(default=10.0, gt=0)
+    """Seconds an evaluation may take; past that every control it covers is `error`."""
 
 
 class SystemSection(_Section):
+    """An in-scope application (one `[[systems]]` table each)."""
+
     name: str
+    """Lower-case name used on the command line (`--system billing`)."""
     repos: tuple[str, ...] = Field(min_length=1)
+    """Its repositories, `owner/name` as the forge spells them."""
     protected_branches: tuple[str, ...] = ("main",)
+    """Branches whose history is the system's history (glob patterns allowed)."""
     production_environments: tuple[str, ...] = ("production",)
+    """Environments that are production (CM-06 applies there)."""
     financial_paths: tuple[str, ...] = ()
+    """Path globs (`src/ledger/**`) whose changes need stricter review (CM-02)."""
     require_signed_commits: StrictBool = False
+    """Whether CM-09 (signed commits from trusted keys) applies to this system."""
 
     @field_validator("name")
     @classmethod
@@ -162,15 +194,28 @@ class SystemSection(_Section):
 
 
 class ConfigModel(_Section):
+    """The whole of `soxtrail.toml`."""
+
     store: StoreSection = StoreSection()
+    """Where evidence is stored."""
     ledger: LedgerSection = LedgerSection()
+    """The tamper-evident ledger."""
     tickets: TicketsSection = TicketsSection()
+    """How change requests link to tickets."""
     signing: SigningSection = SigningSection()
+    """Trusted commit signers."""
     policy: PolicySection = PolicySection()
+    """The control library and its engine."""
     changes: ChangesSection = ChangesSection()
-    identities: dict[str, tuple[str, ...]] = {}
+    """How change sets are built."""
+    identities: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """One person, many spellings across tools: `"person" = ["login", "email", "Name <email>"]`.
+    Unmapped spellings stand for themselves, so two unmapped spellings are two people."""
     systems: tuple[SystemSection, ...] = ()
-    controls: dict[str, dict[str, ControlValue]] = {}
+    """The in-scope systems (`[[systems]]`)."""
+    controls: dict[str, dict[str, ControlValue]] = Field(default_factory=dict)
+    """Per control (`[controls.CM-02]`): `enabled = false`, or a parameter the control
+    declares in its metadata (see docs/controls/), with that parameter's type."""
 
     @field_validator("controls")
     @classmethod
