@@ -16,9 +16,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from soxtrail.sources.git_repo import scan_repository
 from soxtrail.sources.git_repo.commits import LOG_FORMAT
+
+if TYPE_CHECKING:
+    from benchmarks.common import Row
 
 
 def _timed_git(path: Path, *args: str) -> float:
@@ -68,6 +72,34 @@ def main(argv: list[str] | None = None) -> int:
     print(f"scanner / git log --format=%H:    {scanner / floor:.1f}x the time")
     print(f"raw objects read: {raw_bytes / 1e6:.1f} MB; scanner peak RSS: {rss_mib:.0f} MiB")
     return 0
+
+
+def run(quick: bool) -> list[Row]:
+    """For `make bench`: generate a repository and time git and the scanner on it."""
+    from benchmarks.common import Row, scratch
+    from benchmarks.gen_git_repo import generate
+
+    commits = 10_000 if quick else 100_000
+    with scratch("git") as root:
+        repo = root / "repo.git"
+        generate(repo, commits)
+        floor = _timed_git(repo, "log", "--format=%H", "main")
+        started = time.perf_counter()
+        count = sum(1 for _ in scan_repository(repo, "acme/bench", ["main"]))
+        scanner = time.perf_counter() - started
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    label = f"{count:,} commits"
+    return [
+        Row("scan-git", f"limit: git log --format=%H ({label})", count / floor, "commits/s"),
+        Row(
+            "scan-git",
+            f"scanner, records and raw objects ({label})",
+            count / scanner,
+            "commits/s",
+            target="100,000 in minutes",
+            note=f"{scanner:.1f} s; peak RSS of the run {rss:.0f} MiB",
+        ),
+    ]
 
 
 if __name__ == "__main__":

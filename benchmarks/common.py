@@ -1,0 +1,97 @@
+"""Shared pieces of the benchmarks: rows, timing, peak memory, fresh stores."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from soxtrail.services.workspace import init_workspace
+
+
+@dataclass
+class Row:
+    """One measurement, as it appears in the table and in docs/benchmarks.md."""
+
+    section: str
+    measure: str
+    value: float
+    unit: str
+    target: str = ""
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def shown(self) -> str:
+        if self.value >= 1000:
+            return f"{self.value:,.0f}"
+        if self.value >= 10:
+            return f"{self.value:.1f}"
+        return f"{self.value:.3g}"
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    if not ordered:
+        return float("nan")
+    rank = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[rank]
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
+    """Wall seconds of `repeat` calls."""
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+@contextmanager
+def scratch(prefix: str) -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix=f"soxtrail-bench-{prefix}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def fresh_workspace(root: Path, db_url: str | None = None) -> Path:
+    """An initialised workspace (config, key, store) in `root`."""
+    from datetime import UTC, datetime
+
+    init_workspace(root, db_url=db_url, env_db=None, clock=lambda: datetime.now(UTC))
+    return root
+
+
+def postgres_server() -> Any:
+    """The test harness's throw-away PostgreSQL server (call `.create_database()` for a fresh
+    database, `.stop()` at the end), or None when the machine has no PostgreSQL."""
+    if os.environ.get("SOXTRAIL_BENCH_NO_PG"):
+        return None
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer()
+    try:
+        server.start()
+    except (OSError, RuntimeError, subprocess.CalledProcessError):
+        return None
+    return server

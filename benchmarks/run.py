@@ -1,0 +1,102 @@
+"""`make bench`: run every benchmark, print a table, write docs/benchmarks.md.
+
+    python -m benchmarks.run            # full sizes (minutes)
+    python -m benchmarks.run --quick    # small sizes, a smoke run
+    python -m benchmarks.run --only ingest,ledger
+
+Figures are measured on the machine that runs the command; docs/benchmarks.md records the
+machine, the date and the command. Targets come from DESIGN §8. Nothing here is asserted:
+benchmarks inform, tests decide.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.common import Row
+
+MODULES = ["ingest", "ledger", "scan_git", "gate", "report", "access", "server"]
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def _markdown(rows: list[Row], command: str) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        (
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_machine()}, by `{command}`. "
+            "Rates are wall-clock unless a note says otherwise; targets are DESIGN §8's. "
+            "Regenerate with `make bench`."
+        ),
+    ]
+    for section in dict.fromkeys(r.section for r in rows):
+        lines += [
+            "",
+            f"## {section}",
+            "",
+            "| measure | value | unit | target | notes |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r.measure} | {r.shown()} | {r.unit} | {r.target} | {r.note} |"
+            for r in rows
+            if r.section == section
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes")
+    parser.add_argument("--only", help="comma-separated sections, e.g. ingest,ledger")
+    parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    wanted = args.only.split(",") if args.only else MODULES
+    console = Console()
+    rows: list[Row] = []
+    for name in wanted:
+        try:
+            module = importlib.import_module(f"benchmarks.bench_{name}")
+        except ModuleNotFoundError:
+            continue
+        if not hasattr(module, "run"):
+            continue
+        console.print(f"[bold]benchmark {name}[/] …")
+        rows.extend(module.run(args.quick))
+    table = Table("section", "measure", "value", "unit", "target", "notes", show_lines=False)
+    for row in rows:
+        table.add_row(row.section, row.measure, row.shown(), row.unit, row.target, row.note)
+    console.print(table)
+    if not args.no_write and not args.only:
+        command = "make bench" + (" (quick)" if args.quick else "")
+        DOCS.write_text(_markdown(rows, command))
+        console.print(f"wrote {DOCS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
