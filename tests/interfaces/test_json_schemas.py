@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -29,8 +28,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     s = Scenario(tmp_path_factory.mktemp("json") / "ws")
     s.protect_main()
     s.deploy(s.base)
-    change = s.change(101, title="Batch ledger posts", author="alice",
-                      files={"src/ledger/post.py": "x = 1\n"}, approvers=("bob", "carol"))
+    change = s.change(
+        101,
+        title="Batch ledger posts",
+        author="alice",
+        files={"src/ledger/post.py": "x = 1\n"},
+        approvers=("bob", "carol"),
+    )
     s.ci(change.merge)
     s.approve_deployment(change.merge)
     s.ingest()
@@ -40,16 +44,33 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
 
 
 def run(s: Scenario, *args: str) -> dict:
-    result = subprocess.run([sys.executable, "-m", "soxtrail", *args, "--format", "json"],
-                            cwd=s.root, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "soxtrail", *args, "--format", "json"],
+        cwd=s.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout)
 
 
 def test_gate(world: Scenario) -> None:
-    document = run(world, "gate", "--system", "billing", "--env", "production", "--commit", world.head)  # type: ignore[attr-defined]
+    document = run(
+        world, "gate", "--system", "billing", "--env", "production", "--commit", world.head
+    )  # type: ignore[attr-defined]
     schema("gate").validate(document)
-    dry = run(world, "gate", "--system", "billing", "--env", "production", "--commit", world.head, "--dry-run")  # type: ignore[attr-defined]
+    dry = run(
+        world,
+        "gate",
+        "--system",
+        "billing",
+        "--env",
+        "production",
+        "--commit",
+        world.head,
+        "--dry-run",
+    )  # type: ignore[attr-defined]
     schema("gate").validate(dry)
     assert dry["record"] is None and dry["ledger"] is None
 
