@@ -16,6 +16,7 @@ SOURCES: dict[str, str] = {
     "github-webhooks": "github",
     "gitlab-webhooks": "gitlab",
     "gitlab-audit": "gitlab",
+    "gitlab-api": "gitlab",
     "jira-webhooks": "jira",
     "jira-rest": "jira",
     "argocd": "argocd",
@@ -29,6 +30,12 @@ SOURCES: dict[str, str] = {
     "k8s-audit": "k8s-audit",
     "okta-system-log": "okta",
     "github-audit-log": "github-audit",
+}
+
+#: What an API response does not say about itself, as a user passes it (`--hint K=V`).
+HINTS: dict[str, list[str]] = {
+    "gitlab-api/mr-approval-state.json": ["--hint", "repo=acme/billing", "--hint", "mr=7"],
+    "gitlab-api/protected-branch.json": ["--hint", "repo=acme/billing"],
 }
 
 #: Corpus files that are deliberately not of the folder's format: they must be refused with
@@ -75,6 +82,7 @@ def test_corpus_ingests_and_reingest_changes_nothing(
             )
             assert code == 2 and refused in err and str(path) in err, err
             continue
+        hints = HINTS.get(path.relative_to(CORPUS).as_posix(), [])
         code, out, err = run(
             capsys,
             "--config",
@@ -84,12 +92,14 @@ def test_corpus_ingests_and_reingest_changes_nothing(
             "ingest",
             source,
             str(path),
+            *hints,
             "--format",
             "json",
         )
         assert code == 0, f"{path}: {err}"
         first = json.loads(out)
         assert first["documents"]["new"] + first["documents"]["already_stored"] >= 1
+        hints = HINTS.get(path.relative_to(CORPUS).as_posix(), [])
         code, out, err = run(
             capsys,
             "--config",
@@ -99,6 +109,7 @@ def test_corpus_ingests_and_reingest_changes_nothing(
             "ingest",
             source,
             str(path),
+            *hints,
             "--format",
             "json",
         )

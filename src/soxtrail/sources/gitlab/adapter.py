@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from soxtrail.sources.base import Document, Framing, Parsed
+from soxtrail.sources.gitlab.api import (
+    is_approval_state,
+    is_approvals,
+    is_protected_branch,
+    parse_approval_state,
+    parse_approvals,
+    parse_protected_branches,
+)
 from soxtrail.sources.gitlab.audit import is_audit_event, parse_audit_events
 from soxtrail.sources.gitlab.deployments import parse_deployment
 from soxtrail.sources.gitlab.members import MEMBER_EVENTS, parse_member
@@ -64,7 +72,8 @@ def _event_kind(doc: Document, data: dict[str, Any]) -> str | None:
 
 
 class GitLabAdapter:
-    """`ingest gitlab`: GitLab webhook events and Audit Events API responses."""
+    """`ingest gitlab`: GitLab webhook events, Audit Events API responses, merge request
+    approvals and protected branches (REST API)."""
 
     name = "gitlab"
     framing: Framing = "json"
@@ -73,6 +82,14 @@ class GitLabAdapter:
 
     def parse(self, doc: Document, data: Any) -> Parsed:
         root = Node(data, doc)
+        if is_approvals(data):
+            return parse_approvals(root)
+        if is_approval_state(data):
+            return parse_approval_state(root)
+        if is_protected_branch(data) or (
+            isinstance(data, list) and bool(data) and all(is_protected_branch(d) for d in data)
+        ):
+            return parse_protected_branches(root)
         if isinstance(data, list) or is_audit_event(data):
             return parse_audit_events(root)
         if not isinstance(data, dict):
@@ -98,6 +115,10 @@ class GitLabAdapter:
         return Parsed(ignored=f"GitLab event {kind!r} is not one this adapter reads")
 
     def detect(self, doc: Document, data: Any) -> bool:
+        if is_approvals(data) or is_approval_state(data) or is_protected_branch(data):
+            return True
+        if isinstance(data, list) and data and all(is_protected_branch(d) for d in data):
+            return True
         if isinstance(data, list):
             return bool(data) and all(is_audit_event(item) for item in data)
         if not isinstance(data, dict):
