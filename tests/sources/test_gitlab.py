@@ -851,7 +851,11 @@ def test_other_sources_are_input_errors(path: str, problem: str) -> None:
 
 
 def test_detects_every_gitlab_corpus_file_and_fixture() -> None:
-    paths = [*(CORPUS / "gitlab-webhooks").rglob("*.json"), *(CORPUS / "gitlab-audit").glob("*")]
+    paths = [
+        *(CORPUS / "gitlab-webhooks").rglob("*.json"),
+        *(CORPUS / "gitlab-audit").glob("*"),
+        *(CORPUS / "gitlab-api").glob("*"),
+    ]
     paths += [p for p in (FIXTURES / "gitlab").iterdir() if p.suffix == ".json"]
     for path in paths:
         assert all(detections(ADAPTER, path)), path
@@ -863,6 +867,7 @@ def test_rejects_every_other_corpus_file() -> None:
         if path.suffix not in (".json", ".ndjson", ".jsonl") or {
             "gitlab-webhooks",
             "gitlab-audit",
+            "gitlab-api",
             "tlog",
         } & set(path.parts):
             continue
@@ -876,7 +881,11 @@ def test_rejects_every_other_corpus_file() -> None:
 
 
 def test_every_record_round_trips_through_json() -> None:
-    paths = [*(CORPUS / "gitlab-webhooks").rglob("*.json"), *(CORPUS / "gitlab-audit").glob("*")]
+    paths = [
+        *(CORPUS / "gitlab-webhooks").rglob("*.json"),
+        *(CORPUS / "gitlab-audit").glob("*"),
+        *(CORPUS / "gitlab-api").glob("*"),
+    ]
     paths += [p for p in (FIXTURES / "gitlab").iterdir() if p.suffix == ".json"]
     for path in paths:
         for record in records_of(ADAPTER, path):
