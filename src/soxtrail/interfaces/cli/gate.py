@@ -58,9 +58,18 @@ def gate(
     raise typer.Exit(0 if decision.allowed else 1)
 
 
+def _subject(subject: str, decision: GateDecision) -> str:
+    """How a subject reads in the table: nothing for the deployment itself, short shas."""
+    if subject in ("*", f"{decision.repo}@{decision.commit}") or ":push:" in subject:
+        return ""
+    if len(subject) in (40, 64) and all(c in "0123456789abcdef" for c in subject):
+        return subject[:7]
+    return subject
+
+
 def print_decision(cli: CliState, decision: GateDecision) -> None:
     """The decision as a table of controls, the change set, and the verdict."""
-    document = decision.to_json()
+    wide = cli.out.width >= 120
     table = Table(
         title=f"{decision.system} → {decision.environment} @ {decision.commit[:12]}",
         show_lines=True,
@@ -69,34 +78,47 @@ def print_decision(cli: CliState, decision: GateDecision) -> None:
     table.add_column("control", no_wrap=True)
     table.add_column("result", no_wrap=True)
     table.add_column("reasons")
-    table.add_column("evidence", no_wrap=True)
-    for control in document["controls"]:
-        style = _STYLE.get(control["result"], "")
-        reasons = "\n".join(control["reasons"][:6])
-        if len(control["reasons"]) > 6:
-            reasons += f"\n… {len(control['reasons']) - 6} more"
-        evidence = "\n".join(e[:12] for e in control["evidence"][:4])
-        table.add_row(
-            f"{control['id']} {control['short_name']}",
-            f"[{style}]{control['result']}[/]",
+    if wide:
+        table.add_column("evidence", no_wrap=True)
+    for verdict in decision.verdicts:
+        worst = verdict.result
+        lines: list[str] = []
+        for result in verdict.results:
+            if result.result is not worst:
+                continue
+            prefix = _subject(result.subject, decision)
+            lines.extend(
+                f"{prefix}: {reason}" if prefix and prefix not in reason else reason
+                for reason in result.reasons
+            )
+        reasons = "\n".join(lines[:6]) + (f"\n… {len(lines) - 6} more" if len(lines) > 6 else "")
+        evidence = sorted({e for r in verdict.results for e in r.evidence})
+        style = _STYLE.get(worst.value, "")
+        row = [
+            f"{verdict.meta.id} {verdict.meta.short_name}",
+            f"[{style}]{worst.value}[/]",
             reasons,
-            evidence,
-        )
+        ]
+        if wide:
+            row.append("\n".join(e[:12] for e in evidence[:4]))
+        table.add_row(*row)
     cli.out.print(table)
-    change_set = document["change_set"]
+    change_set = decision.to_json()["change_set"]
+    since = (change_set["base"] or "the first deployment")[:12]
     cli.out.print(
         f"change set: {len(change_set['commits'])} commit(s), "
-        f"{len(change_set['change_requests'])} change request(s) since "
-        f"{(change_set['base'] or 'the first deployment')[:12]}"
+        f"{len(change_set['change_requests'])} change request(s) since {since}"
         + ("" if change_set["complete"] else " [yellow](incomplete: scan the repository)[/]")
     )
-    verdict = "[bold green]ALLOW[/]" if decision.allowed else "[bold red]DENY[/]"
-    suffix = (
-        " (dry run, not recorded)"
-        if decision.dry_run
-        else (f" — recorded at ledger index {decision.ledger.get('index')}")
-    )
-    cli.out.print(f"decision: {verdict}{suffix}   policy {decision.policy_digest[:19]}…")
+    verdict_text = "[bold green]ALLOW[/]" if decision.allowed else "[bold red]DENY[/]"
+    if decision.dry_run:
+        suffix = " (dry run, not recorded)"
+    else:
+        suffix = (
+            f" — recorded as {decision.record_id[:12] if decision.record_id else '?'} "
+            f"at ledger index {decision.ledger.get('index')}"
+        )
+    cli.out.print(f"decision: {verdict_text}{suffix}   policy {decision.policy_digest[:19]}…")
 
 
 def register(app: typer.Typer) -> None:
