@@ -8,7 +8,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 
 from soxtrail.config import ConfigModel
-from soxtrail.interfaces.docs import DOCS, generated, main
+from soxtrail.interfaces.docs import DOCS, field_docs, generated, main
 from soxtrail.sources.registry import names
 from tests.helpers import REPO_ROOT
 
@@ -33,8 +33,15 @@ def _fields(model: type[BaseModel], prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def test_every_setting_is_described() -> None:
+    from soxtrail import config
+
+    models = [getattr(config, n) for n in dir(config) if n.endswith(("Section", "Model"))]
     undocumented = [
-        key for key, field in _fields(ConfigModel) if not (field.description or "").strip()
+        f"{model.__name__}.{name}"
+        for model in models
+        if isinstance(model, type) and issubclass(model, BaseModel)
+        for name in model.model_fields
+        if not field_docs(model).get(name)
     ]
     assert undocumented == []
 

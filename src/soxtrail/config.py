@@ -47,7 +47,9 @@ ControlValue = Scalar | list[Scalar]
 
 class _Section(BaseModel):
     # Scalars are strict (StrictBool, Strict floats): "yes" is not a boolean in a control file.
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # Field docstrings document the keys; docs/configuration.md is generated from them
+    # (soxtrail.interfaces.docs reads them from this file, so loading pays nothing for them).
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class StoreSection(_Section):

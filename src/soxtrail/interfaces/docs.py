@@ -12,6 +12,7 @@ of date (the test suite runs the check):
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from collections.abc import Iterator
@@ -84,6 +85,27 @@ def _type_name(annotation: Any) -> str:
     return " or ".join("none" if n == "NoneType" else n for n in names)
 
 
+def field_docs(model: type[BaseModel]) -> dict[str, str]:
+    """The docstring under each field of a model class, read from its source."""
+    import ast
+    import inspect
+    import textwrap
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(model)))
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    docs: dict[str, str] = {}
+    for node, following in itertools.pairwise(body):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs[node.target.id] = " ".join(following.value.value.split())
+    return docs
+
+
 def _toml(value: Any) -> str:
     """A default as it would be written in TOML."""
     if value is None:
@@ -96,6 +118,7 @@ def _toml(value: Any) -> str:
 
 
 def _section_rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, str, str]]:
+    docs = field_docs(model)
     for name, field in model.model_fields.items():
         annotation = field.annotation
         inner = (
@@ -111,8 +134,7 @@ def _section_rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, st
             default = "`{}`"
         else:
             default = _toml(field.default)
-        description = " ".join((field.description or "").split())
-        yield f"{prefix}{name}", _type_name(annotation), default, description
+        yield f"{prefix}{name}", _type_name(annotation), default, docs.get(name, "")
 
 
 def configuration_reference() -> str:
@@ -127,11 +149,12 @@ def configuration_reference() -> str:
             "writes a commented starting point."
         ),
     ]
+    top_docs = field_docs(ConfigModel)
     for name, field in ConfigModel.model_fields.items():
         annotation = field.annotation
         section = get_args(annotation)[0] if get_origin(annotation) is tuple else annotation
         heading = f"[[{name}]]" if get_origin(annotation) is tuple else f"[{name}]"
-        description = " ".join((field.description or "").split())
+        description = top_docs.get(name, "")
         if isinstance(section, type) and issubclass(section, BaseModel):
             parts += [
                 "",

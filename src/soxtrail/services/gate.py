@@ -41,7 +41,7 @@ from soxtrail.services.records import own_item, record_id, store_own
 from soxtrail.services.waivers import apply_waivers, load_waivers
 from soxtrail.store.database import Database
 from soxtrail.store.evidence import get_record
-from soxtrail.store.queries import by_commits, commit_prefix
+from soxtrail.store.queries import by_commits, commit_prefix, exact_commit
 
 #: How results combine into a control's verdict: the worst one wins.
 SEVERITY = {
@@ -155,7 +155,8 @@ def resolve_commit(db: Database, system: System, commit: str, repo: str | None) 
     if repo and not system.owns_repo(repo):
         raise UsageError(f"{repo} is not a repository of system {system.name}")
     with db.read() as conn:
-        matches = commit_prefix(conn, text, repos)
+        matches = exact_commit(conn, text, repos) if len(text) in (40, 64) else []
+        matches = matches or commit_prefix(conn, text, repos)
         if len(matches) > 1:
             raise UsageError(
                 f"commit prefix {commit} is ambiguous: {', '.join(m[:12] for m in matches)}"

@@ -94,6 +94,20 @@ def of_kind(
     return [_stored(row) for row in conn.execute(query)]
 
 
+def exact_commit(conn: Connection, sha: str, repos: Sequence[str]) -> list[str]:
+    """`[sha]` when a commit record of that sha exists in one of `repos`, else `[]`."""
+    query = (
+        select(evidence.c.commit_sha)
+        .where(
+            evidence.c.commit_sha == sha,
+            evidence.c.kind == "commit",
+            evidence.c.repo.in_(list(repos)),
+        )
+        .limit(1)
+    )
+    return [str(s) for s in conn.execute(query).scalars()]
+
+
 def commit_prefix(conn: Connection, prefix: str, repos: Sequence[str]) -> list[str]:
     """Full shas of commit records starting with `prefix` in some repositories."""
     query = (

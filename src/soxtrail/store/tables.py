@@ -91,13 +91,15 @@ evidence = Table(
     Column("raw_sha256", Sha256Hex, ForeignKey("raw_documents.sha256"), nullable=False),
     Column("body", Text, nullable=False, comment="canonical JSON of the record"),
     Column("ledger_index", BigInteger, nullable=False, unique=True),
+    # Each lookup's equality columns lead, so the planner picks the right index even before
+    # ANALYZE has run (SQLite otherwise prefers (kind, occurred_at) for `kind IN (...)`).
     Index(None, "kind", "occurred_at"),
-    Index(None, "commit_sha"),
+    Index(None, "commit_sha", "kind"),
     Index(None, "change_request"),
-    Index(None, "environment", "occurred_at"),
+    Index(None, "environment", "kind", "occurred_at"),
     Index(None, "actor", "occurred_at"),
     Index(None, "repo", "kind", "occurred_at"),
-    Index(None, "subject"),
+    Index(None, "subject", "kind"),
     Index(None, "raw_sha256"),
 )
 

@@ -125,10 +125,12 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_evidence_change_request"), ["change_request"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_evidence_commit_sha"), ["commit_sha"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_evidence_environment_occurred_at"),
-            ["environment", "occurred_at"],
+            batch_op.f("ix_evidence_commit_sha_kind"), ["commit_sha", "kind"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_evidence_environment_kind_occurred_at"),
+            ["environment", "kind", "occurred_at"],
             unique=False,
         )
         batch_op.create_index(
@@ -140,7 +142,9 @@ def upgrade() -> None:
             ["repo", "kind", "occurred_at"],
             unique=False,
         )
-        batch_op.create_index(batch_op.f("ix_evidence_subject"), ["subject"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_evidence_subject_kind"), ["subject", "kind"], unique=False
+        )
 
     op.create_table(
         "evidence_keys",
@@ -157,12 +161,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("evidence_keys")
     with op.batch_alter_table("evidence", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_evidence_subject"))
+        batch_op.drop_index(batch_op.f("ix_evidence_subject_kind"))
         batch_op.drop_index(batch_op.f("ix_evidence_repo_kind_occurred_at"))
         batch_op.drop_index(batch_op.f("ix_evidence_raw_sha256"))
         batch_op.drop_index(batch_op.f("ix_evidence_kind_occurred_at"))
-        batch_op.drop_index(batch_op.f("ix_evidence_environment_occurred_at"))
-        batch_op.drop_index(batch_op.f("ix_evidence_commit_sha"))
+        batch_op.drop_index(batch_op.f("ix_evidence_environment_kind_occurred_at"))
+        batch_op.drop_index(batch_op.f("ix_evidence_commit_sha_kind"))
         batch_op.drop_index(batch_op.f("ix_evidence_change_request"))
         batch_op.drop_index(batch_op.f("ix_evidence_actor_occurred_at"))
 
