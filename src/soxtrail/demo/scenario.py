@@ -381,43 +381,28 @@ class Scenario:
     def direct_push(
         self, *, author: str, files: dict[str, str], message: str, forced: bool = False
     ) -> str:
-        """A commit pushed straight to main (no pull request)."""
+        """A commit pushed straight to main (no pull request). `forced`: history is rewritten
+        first (main's newest commit dropped), and the push is a force push."""
         before = self.repo.head("main")
         self.repo.checkout("main")
+        if forced:
+            self.repo.reset_hard("HEAD~1")
         sha = self.repo.commit(files, message, author=PEOPLE[author].git, at=self.tick())
-        self.event(
-            "push",
-            self.github.push(
-                ref="refs/heads/main",
-                before=before,
-                after=sha,
-                pusher=author,
-                at=self.now,
-                commits=[sha],
-                forced=forced,
-            ),
+        push = self.github.push(
+            ref="refs/heads/main",
+            before=before,
+            after=sha,
+            pusher=author,
+            at=self.now,
+            commits=[sha],
+            forced=forced,
         )
+        self.event("push", push)
         return sha
 
     def force_push(self, *, author: str, files: dict[str, str], message: str) -> str:
         """Rewrite main: drop its newest commit, commit something else, push with --force."""
-        before = self.repo.head("main")
-        self.repo.checkout("main")
-        self.repo.reset_hard("HEAD~1")
-        sha = self.repo.commit(files, message, author=PEOPLE[author].git, at=self.tick())
-        self.event(
-            "push",
-            self.github.push(
-                ref="refs/heads/main",
-                before=before,
-                after=sha,
-                pusher=author,
-                at=self.now,
-                commits=[sha],
-                forced=True,
-            ),
-        )
-        return sha
+        return self.direct_push(author=author, files=files, message=message, forced=True)
 
     def ci(
         self,

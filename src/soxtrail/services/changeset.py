@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection
 
@@ -29,7 +29,7 @@ from soxtrail.domain.facts import ChangeRequestFacts, CommitFacts
 from soxtrail.store.queries import by_commits, by_keys
 
 _FROM_HEAD, _FROM_BASE = 1, 2
-_EPOCH = datetime.fromtimestamp(0).astimezone()
+_EPOCH = datetime.fromtimestamp(0, tz=UTC)
 
 
 @dataclass

@@ -4,7 +4,7 @@ the controls read about it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from soxtrail.domain.evidence import StoredEvidence
@@ -16,7 +16,7 @@ from soxtrail.services.changeset import build_change_set
 
 def first_deployment_since(ctx: pi.Context) -> datetime | None:
     text = ctx.config.model.changes.first_deployment_since
-    return datetime.fromisoformat(text).astimezone() if text else None
+    return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
 
 
 def _pipeline(runs: list[dict[str, Any]], run_id: str | None) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from soxtrail.config import Config
@@ -228,7 +228,7 @@ def push_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[
 
 
 def parse_instant_epoch(value: int | None) -> datetime:
-    return datetime.fromtimestamp(value or 0).astimezone()
+    return datetime.fromtimestamp(value or 0, tz=UTC)
 
 
 def _tip(ctx: pi.Context, repo: str, branch: str, before: datetime) -> str | None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
-from soxtrail.domain.evidence import Evidence, change_request_key
-from soxtrail.domain.facts import Facts
-from soxtrail.domain.kinds import Kind
+from soxtrail.domain.evidence import change_request_key
 from soxtrail.sources.reader import Node
+from soxtrail.sources.records import node_record
 from soxtrail.sources.timestamps import parse_timestamp
 
 SOURCE = "github"
@@ -102,34 +101,5 @@ def merge_queue_pr(head_ref: str | None) -> int | None:
     return int(match[1]) if match else None
 
 
-def record(
-    kind: Kind,
-    node: Node,
-    *,
-    occurred_at: datetime,
-    subject: str,
-    facts: Facts,
-    actor: str | None = None,
-    repo: str | None = None,
-    commit: str | None = None,
-    change_request: str | None = None,
-    environment: str | None = None,
-    tickets: Sequence[str] = (),
-    links: Sequence[tuple[str, str]] = (),
-) -> Evidence:
-    """An evidence record read from `node` (its pointer is the record's locator)."""
-    return Evidence(
-        kind=kind,
-        source=SOURCE,
-        occurred_at=occurred_at,
-        subject=subject,
-        facts=facts,
-        actor=actor,
-        repo=repo,
-        commit=commit,
-        change_request=change_request,
-        environment=environment,
-        tickets=tuple(tickets),
-        links=tuple(dict.fromkeys(links)),
-        locator=node.pointer,
-    )
+#: An evidence record read from a node of this source's payload (see `node_record`).
+record = partial(node_record, SOURCE)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from urllib.parse import urlsplit
 
-from soxtrail.domain.evidence import Evidence
-from soxtrail.domain.facts import Facts
-from soxtrail.domain.kinds import Kind
 from soxtrail.sources.base import Document
 from soxtrail.sources.reader import Node
+from soxtrail.sources.records import node_record
 from soxtrail.sources.timestamps import parse_timestamp
 
 SOURCE = "gitlab"
@@ -137,34 +135,5 @@ def job_key(job_id: str) -> str:
     return f"{SOURCE}:job:{job_id}"
 
 
-def record(
-    kind: Kind,
-    node: Node,
-    *,
-    occurred_at: datetime,
-    subject: str,
-    facts: Facts,
-    actor: str | None = None,
-    repo: str | None = None,
-    commit: str | None = None,
-    change_request: str | None = None,
-    environment: str | None = None,
-    tickets: Sequence[str] = (),
-    links: Sequence[tuple[str, str]] = (),
-) -> Evidence:
-    """An evidence record read from `node` (its pointer is the record's locator)."""
-    return Evidence(
-        kind=kind,
-        source=SOURCE,
-        occurred_at=occurred_at,
-        subject=subject,
-        facts=facts,
-        actor=actor,
-        repo=repo,
-        commit=commit,
-        change_request=change_request,
-        environment=environment,
-        tickets=tuple(tickets),
-        links=tuple(dict.fromkeys(links)),
-        locator=node.pointer,
-    )
+#: An evidence record read from a node of this source's payload (see `node_record`).
+record = partial(node_record, SOURCE)
