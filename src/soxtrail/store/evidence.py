@@ -307,14 +307,6 @@ def iter_records(
         yield _stored(row)
 
 
-def count_records(conn: Connection) -> dict[str, int]:
-    """Number of records per kind."""
-    from sqlalchemy import func
-
-    rows = conn.execute(select(evidence.c.kind, func.count()).group_by(evidence.c.kind))
-    return {str(kind): int(n) for kind, n in rows}
-
-
 def get_raw_document(conn: Connection, sha256: str) -> tuple[bytes, dict[str, Any]]:
     """A raw document's bytes and metadata.
 
