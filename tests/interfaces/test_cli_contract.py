@@ -136,3 +136,20 @@ def test_help_is_useful(tmp_path: Path, args: list[str]) -> None:
     result = soxtrail(*args, cwd=tmp_path)
     assert result.returncode == 0
     assert "Usage" in result.stdout and len(result.stdout) > 300
+
+
+def test_ledger_verify_exits_1_naming_the_first_bad_entry(tmp_path: Path) -> None:
+    import sqlite3
+
+    soxtrail("init", cwd=tmp_path)
+    push = corpus("github-webhooks/push/push-to-master.payload.json")
+    assert soxtrail("ingest", "github", str(push), cwd=tmp_path).returncode == 0
+    assert soxtrail("ledger", "verify", cwd=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / ".soxtrail" / "soxtrail.db") as db:
+        db.execute("UPDATE evidence SET body = replace(body, '\"push\"', '\"pusH\"')")
+    result = soxtrail("ledger", "verify", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False and report["first_problem"]["index"] == 1
+    assert "ledger verification failed: entry 1: evidence record" in result.stderr
+    assert "body does not hash to its id" in result.stderr
