@@ -128,6 +128,70 @@ class PolicySection(_Section):
     timeout_seconds: Annotated[float, Strict()] = Field(default=10.0, gt=0)
 
 
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+def _env_name(value: str | None) -> str | None:
+    if value is not None and not _ENV_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not an environment variable NAME (secrets never go in this file; "
+            "name the variable that holds them, e.g. SOXTRAIL_GITHUB_WEBHOOK_SECRET)"
+        )
+    return value
+
+
+class ServerSection(_Section):
+    """`soxtrail serve`: where it is reached, how people sign in, where webhook secrets live.
+
+    Secrets are never written here: each `*_env` key names the environment variable that
+    holds the secret. An unset variable disables what needs it (a webhook endpoint answers
+    503, SSO login is not offered), so nothing runs with an empty secret.
+    """
+
+    #: The URL people and forges reach the server at (OIDC redirect URI, links).
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    #: Signs browser session cookies; several replicas must share it.
+    session_secret_env: str = "SOXTRAIL_SESSION_SECRET"
+    session_hours: Annotated[float, Strict()] = Field(default=12.0, gt=0)
+    #: Local user names with Argon2-hashed passwords (small installs); off with SSO only.
+    password_login: StrictBool = True
+    github_webhook_secret_env: str | None = "SOXTRAIL_GITHUB_WEBHOOK_SECRET"
+    gitlab_webhook_token_env: str | None = "SOXTRAIL_GITLAB_WEBHOOK_TOKEN"
+    jira_webhook_secret_env: str | None = "SOXTRAIL_JIRA_WEBHOOK_SECRET"
+    argocd_webhook_secret_env: str | None = "SOXTRAIL_ARGOCD_WEBHOOK_SECRET"
+    #: Largest webhook or ingest body accepted, in bytes.
+    max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    #: OpenID Connect single sign-on (authorization code flow with PKCE). Off when unset.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret_env: str | None = "SOXTRAIL_OIDC_CLIENT_SECRET"
+    #: The ID-token claim that names the soxtrail user (users are provisioned by an admin).
+    oidc_user_claim: str = "email"
+    oidc_scopes: tuple[str, ...] = ("openid", "email", "profile")
+
+    @field_validator(
+        "session_secret_env",
+        "github_webhook_secret_env",
+        "gitlab_webhook_token_env",
+        "jira_webhook_secret_env",
+        "argocd_webhook_secret_env",
+        "oidc_client_secret_env",
+    )
+    @classmethod
+    def _env(cls, value: str | None) -> str | None:
+        return _env_name(value)
+
+    @field_validator("public_url", "oidc_issuer")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+
 class SystemSection(_Section):
     name: str
     repos: tuple[str, ...] = Field(min_length=1)
@@ -168,6 +232,7 @@ class ConfigModel(_Section):
     signing: SigningSection = SigningSection()
     policy: PolicySection = PolicySection()
     changes: ChangesSection = ChangesSection()
+    server: ServerSection = ServerSection()
     identities: dict[str, tuple[str, ...]] = {}
     systems: tuple[SystemSection, ...] = ()
     controls: dict[str, dict[str, ControlValue]] = {}
