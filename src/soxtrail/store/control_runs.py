@@ -130,6 +130,11 @@ def write_run(
     }
     text = canonical_json(header)
     run_id = content_id(text)
+    exists = conn.execute(select(control_runs.c.id).where(control_runs.c.id == run_id)).first()
+    if exists is not None:
+        # The same run (same instant, same results) is stored already: content-addressed,
+        # storing it again adds nothing (and must not fail on the primary key).
+        return run_id
     index = ledger.append(record_entry("control_run", run_id, "period"))
     conn.execute(
         insert(control_runs).values(
