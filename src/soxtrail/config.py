@@ -154,20 +154,20 @@ class ServerSection(_Section):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     #: Signs browser session cookies; several replicas must share it.
-    session_secret_env: str = "SOXTRAIL_SESSION_SECRET"
+    session_secret_env: str = "SOXTRAIL_SESSION_SECRET"  # noqa: S105 - a variable's name
     session_hours: Annotated[float, Strict()] = Field(default=12.0, gt=0)
     #: Local user names with Argon2-hashed passwords (small installs); off with SSO only.
     password_login: StrictBool = True
-    github_webhook_secret_env: str | None = "SOXTRAIL_GITHUB_WEBHOOK_SECRET"
-    gitlab_webhook_token_env: str | None = "SOXTRAIL_GITLAB_WEBHOOK_TOKEN"
-    jira_webhook_secret_env: str | None = "SOXTRAIL_JIRA_WEBHOOK_SECRET"
-    argocd_webhook_secret_env: str | None = "SOXTRAIL_ARGOCD_WEBHOOK_SECRET"
+    github_webhook_secret_env: str | None = "SOXTRAIL_GITHUB_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
+    gitlab_webhook_token_env: str | None = "SOXTRAIL_GITLAB_WEBHOOK_TOKEN"  # noqa: S105 - a variable's name
+    jira_webhook_secret_env: str | None = "SOXTRAIL_JIRA_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
+    argocd_webhook_secret_env: str | None = "SOXTRAIL_ARGOCD_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
     #: Largest webhook or ingest body accepted, in bytes.
     max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     #: OpenID Connect single sign-on (authorization code flow with PKCE). Off when unset.
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
-    oidc_client_secret_env: str | None = "SOXTRAIL_OIDC_CLIENT_SECRET"
+    oidc_client_secret_env: str | None = "SOXTRAIL_OIDC_CLIENT_SECRET"  # noqa: S105 - a variable's name
     #: The ID-token claim that names the soxtrail user (users are provisioned by an admin).
     oidc_user_claim: str = "email"
     oidc_scopes: tuple[str, ...] = ("openid", "email", "profile")

@@ -135,14 +135,26 @@ def test_open_a_change_trace_and_its_proof(page_for: object) -> None:
     page = page_for("auditor")  # type: ignore[operator]
     page.get_by_role("link", name="Changes").click()
     page.get_by_role("link", name="acme/billing#101").click()
-    assert page.get_by_role("heading", name="acme/billing#101 · Post ledger entries in batches").is_visible()
+    assert page.get_by_role(
+        "heading", name="acme/billing#101 · Post ledger entries in batches"
+    ).is_visible()
     timeline = page.get_by_role("list", name="Trace from production back to the ticket")
-    for kind in ("Deployment", "Verification of the merge commit", "Commits", "Reviews", "Pull request", "Ticket"):
+    for kind in (
+        "Deployment",
+        "Verification of the merge commit",
+        "Commits",
+        "Reviews",
+        "Pull request",
+        "Ticket",
+    ):
         assert timeline.get_by_text(kind, exact=False).first.is_visible()
     assert "FIN-101" in timeline.inner_text() and "carol@acme.example" in timeline.inner_text()
     shot(page, "05-change-trace")
     page.locator(".evidence-ref a").first.click()
-    assert page.get_by_role("heading", name="Inclusion proof").first.is_visible() or "Inclusion proof" in page.title()
+    assert (
+        page.get_by_role("heading", name="Inclusion proof").first.is_visible()
+        or "Inclusion proof" in page.title()
+    )
     assert "Signed checkpoint" in page.content()
     shot(page, "06-inclusion-proof")
 
@@ -152,7 +164,9 @@ def test_request_a_waiver_and_approve_it_as_another_person(page_for: object) -> 
     engineer.goto("/controls/CM-02?period=demo&system=billing")
     engineer.get_by_role("link", name="Request waiver for acme/billing#102").click()
     assert engineer.get_by_label("Subject").input_value() == "acme/billing#102"
-    engineer.get_by_label("Reason").fill("Emergency fix reviewed by two people after the merge (INC-7).")
+    engineer.get_by_label("Reason").fill(
+        "Emergency fix reviewed by two people after the merge (INC-7)."
+    )
     engineer.get_by_label("Last day it applies").fill("2099-03-31")
     engineer.get_by_role("button", name="Request waiver").click()
     status = engineer.get_by_role("status").inner_text()

@@ -91,9 +91,12 @@ def latest_admin_entry(
     )
     for _index, text in rows:
         entry: dict[str, Any] = json.loads(text)
-        if entry.get("type") == "admin" and entry.get("action") == action:
-            if where is None or where(entry):
-                return entry
+        if (
+            entry.get("type") == "admin"
+            and entry.get("action") == action
+            and (where is None or where(entry))
+        ):
+            return entry
     return None
 
 

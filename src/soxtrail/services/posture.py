@@ -59,7 +59,7 @@ def gate_history(conn: Connection, now: datetime, days: int = 30) -> dict[str, A
     per_day: dict[str, Counter[str]] = {
         format_instant(start + timedelta(days=i))[:10]: Counter() for i in range(days)
     }
-    latest = []
+    latest: list[dict[str, Any]] = []
     for stored in of_kind(conn, ["decision"], start=start, newest_first=True):
         facts = stored.evidence.facts
         if not isinstance(facts, DecisionFacts):

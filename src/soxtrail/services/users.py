@@ -28,7 +28,7 @@ from soxtrail.services.clock import Clock
 from soxtrail.store import users as store
 from soxtrail.store.database import Database
 
-TOKEN_PREFIX = "sxt_"
+TOKEN_PREFIX = "sxt_"  # noqa: S105 - a prefix that marks tokens, not a token
 _NAME = re.compile(r"^[^\s/]{1,320}$")
 _HASHER = PasswordHasher()
 

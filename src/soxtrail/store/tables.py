@@ -207,5 +207,5 @@ api_tokens = Table(
     Column("revoked_at", UtcDateTime),
     Column("revoked_by", String(320)),
     Index(None, "user_id"),
-    comment="API tokens, stored hashed; creation and revocation are admin entries in the ledger",
+    comment=("API tokens, stored hashed; creation and revocation are admin entries in the ledger"),
 )

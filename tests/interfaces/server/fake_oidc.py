@@ -77,7 +77,10 @@ class FakeOidcProvider:
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "code_challenge_methods_supported": ["S256"],
-                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_basic",
+                    "client_secret_post",
+                ],
             }
         )
 
@@ -90,7 +93,9 @@ class FakeOidcProvider:
         if params.get("client_id") != CLIENT_ID or params.get("response_type") != "code":
             return JSONResponse({"error": "invalid_request"}, status_code=400)
         if params.get("code_challenge_method") != "S256" or not params.get("code_challenge"):
-            return JSONResponse({"error": "invalid_request", "error_description": "PKCE required"}, status_code=400)
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": "PKCE required"}, status_code=400
+            )
         code = secrets.token_urlsafe(16)
         self.codes[code] = {**params, "user": dict(self.next_user)}
         query = urlencode({"code": code, "state": params.get("state", "")})
@@ -109,9 +114,15 @@ class FakeOidcProvider:
         if grant is None or form.get("redirect_uri") != grant["redirect_uri"]:
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
         verifier = str(form.get("code_verifier", ""))
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        challenge = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .rstrip(b"=")
+            .decode()
+        )
         if challenge != grant["code_challenge"]:
-            return JSONResponse({"error": "invalid_grant", "error_description": "PKCE"}, status_code=400)
+            return JSONResponse(
+                {"error": "invalid_grant", "error_description": "PKCE"}, status_code=400
+            )
         now = int(time.time())
         claims = {
             "iss": self.issuer,
@@ -124,5 +135,10 @@ class FakeOidcProvider:
         }
         id_token = jwt.encode({"alg": "RS256", "kid": "test-key-1"}, claims, self.key)
         return JSONResponse(
-            {"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 300, "id_token": id_token}
+            {
+                "access_token": secrets.token_urlsafe(16),
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "id_token": id_token,
+            }
         )

@@ -24,11 +24,26 @@ class ServerProcess:
         env.update(ENVIRON)
         if db_url:
             env["SOXTRAIL_DB"] = db_url
-        args = [sys.executable, "-m", "soxtrail", "--config", str(config), "serve",
-                "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
-                "--log-level", "warning"]
+        args = [
+            sys.executable,
+            "-m",
+            "soxtrail",
+            "--config",
+            str(config),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ]
         self._log_file = self.log.open("wb")
-        self.process = subprocess.Popen(args, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            args, env=env, stdout=self._log_file, stderr=subprocess.STDOUT
+        )
 
     def __enter__(self) -> ServerProcess:
         deadline = time.monotonic() + 60

@@ -107,8 +107,14 @@ def build_store(root: Path, db_url: str | None = None) -> Store:
         library = load_library(settings=scenario.config.model.controls)
         engine = make_engine(library, scenario.config.model.policy.engine)
         decide_gate(
-            scenario.db, scenario.config, library, engine, system_name="billing",
-            environment="production", commit=clean.merge, clock=scenario.clock,
+            scenario.db,
+            scenario.config,
+            library,
+            engine,
+            system_name="billing",
+            environment="production",
+            commit=clean.merge,
+            clock=scenario.clock,
             signer=scenario.signer,
         )
         scenario.finish_deployment(clean.merge, run_id)
@@ -123,27 +129,51 @@ def build_store(root: Path, db_url: str | None = None) -> Store:
         scenario.approve_deployment(risky.merge, approver="carol")
         scenario.ingest()
         decide_gate(
-            scenario.db, scenario.config, library, engine, system_name="billing",
-            environment="production", commit=risky.merge, clock=scenario.clock,
+            scenario.db,
+            scenario.config,
+            library,
+            engine,
+            system_name="billing",
+            environment="production",
+            commit=risky.merge,
+            clock=scenario.clock,
             signer=scenario.signer,
         )
         period = Period("demo", start, scenario.tick())
         evaluate_period(
-            scenario.db, scenario.config, library, engine, period=period,
-            system_name="billing", clock=scenario.clock, signer=scenario.signer,
+            scenario.db,
+            scenario.config,
+            library,
+            engine,
+            period=period,
+            system_name="billing",
+            clock=scenario.clock,
+            signer=scenario.signer,
         )
         clock = SettableClock(scenario.tick())
         config = load_config(root / "soxtrail.toml", explicit=True, db_url=db_url)
         store = Store(root, config, clean, risky, "demo", clock)
         for role, name in PEOPLE.items():
             add_user(
-                scenario.db, name=name, role=role, password=PASSWORD, actor="setup",
-                signer=scenario.signer, origin=config.origin, clock=clock,
+                scenario.db,
+                name=name,
+                role=role,
+                password=PASSWORD,
+                actor="setup",
+                signer=scenario.signer,
+                origin=config.origin,
+                clock=clock,
             )
             store.tokens[role] = create_token(
-                scenario.db, user=name, role=None, label=f"{role} token",
-                expires_at=clock() + timedelta(days=30), actor="setup",
-                signer=scenario.signer, origin=config.origin, clock=clock,
+                scenario.db,
+                user=name,
+                role=None,
+                label=f"{role} token",
+                expires_at=clock() + timedelta(days=30),
+                actor="setup",
+                signer=scenario.signer,
+                origin=config.origin,
+                clock=clock,
             ).secret
     finally:
         scenario.close()

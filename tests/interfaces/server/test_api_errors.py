@@ -50,7 +50,9 @@ def test_the_envelope_of_every_kind_of_error(api: TestClient, store: Store) -> N
     auth = {"Authorization": f"Bearer {store.tokens['admin']}"}
     assert_envelope(api.get("/api/v1/overview"), 401, "unauthenticated")
     assert_envelope(
-        api.get("/api/v1/overview", headers={"Authorization": "Bearer sxt_nope"}), 401, "unauthenticated"
+        api.get("/api/v1/overview", headers={"Authorization": "Bearer sxt_nope"}),
+        401,
+        "unauthenticated",
     )
     assert_envelope(
         api.get("/api/v1/users", headers={"Authorization": f"Bearer {store.tokens['auditor']}"}),
@@ -60,9 +62,15 @@ def test_the_envelope_of_every_kind_of_error(api: TestClient, store: Store) -> N
     assert_envelope(api.get("/api/v1/no-such-route", headers=auth), 404, "not_found")
     assert_envelope(api.get("/api/v1/changes/acme/billing/999", headers=auth), 404, "not_found")
     assert_envelope(api.delete("/api/v1/overview", headers=auth), 405, "method_not_allowed")
-    assert_envelope(api.post("/api/v1/gate", json={"system": "billing"}, headers=auth), 422, "invalid_request")
     assert_envelope(
-        api.post("/api/v1/gate", json={"system": "nope", "environment": "production", "commit": "abcdef12"}, headers=auth),
+        api.post("/api/v1/gate", json={"system": "billing"}, headers=auth), 422, "invalid_request"
+    )
+    assert_envelope(
+        api.post(
+            "/api/v1/gate",
+            json={"system": "nope", "environment": "production", "commit": "abcdef12"},
+            headers=auth,
+        ),
         400,
         "config",
     )
@@ -70,7 +78,9 @@ def test_the_envelope_of_every_kind_of_error(api: TestClient, store: Store) -> N
         api.post("/api/v1/ingest/github", content=b"{not json", headers=auth), 400, "input"
     )
     assert_envelope(
-        api.post("/api/v1/users", json={"name": "admin@acme.example", "role": "admin"}, headers=auth),
+        api.post(
+            "/api/v1/users", json={"name": "admin@acme.example", "role": "admin"}, headers=auth
+        ),
         409,
         "conflict",
     )
@@ -105,4 +115,6 @@ def test_the_openapi_schema_documents_the_api(api: TestClient) -> None:
         "/webhooks/gitlab",
     ):
         assert path in paths, path
-    assert not any(p.startswith(("/login", "/controls", "/waivers")) for p in paths), "pages stay out"
+    assert not any(p.startswith(("/login", "/controls", "/waivers")) for p in paths), (
+        "pages stay out"
+    )

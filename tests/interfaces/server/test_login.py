@@ -23,7 +23,9 @@ def csrf_of(page: str) -> str:
     return page[start : page.index('"', start)]
 
 
-def sign_in(client: TestClient, user: str, password: str = PASSWORD, next_: str = "/") -> httpx2.Response:
+def sign_in(
+    client: TestClient, user: str, password: str = PASSWORD, next_: str = "/"
+) -> httpx2.Response:
     page = client.get("/login").text
     return client.post(
         "/login",
@@ -108,13 +110,17 @@ def sso(store: Store) -> Iterator[tuple[FakeOidcProvider, TestClient]]:
         path = store.root / "soxtrail-sso.toml"
         path.write_text(text)
         config = load_config(path, explicit=True, db_url=None)
-        state = ServerState(config, clock=store.clock, environ={**ENVIRON, "TEST_OIDC_SECRET": CLIENT_SECRET})
+        state = ServerState(
+            config, clock=store.clock, environ={**ENVIRON, "TEST_OIDC_SECRET": CLIENT_SECRET}
+        )
         with TestClient(create_app(state)) as client:
             yield provider, client
         state.close()
 
 
-def _sso_round_trip(provider: FakeOidcProvider, client: TestClient, next_: str = "/") -> httpx2.Response:
+def _sso_round_trip(
+    provider: FakeOidcProvider, client: TestClient, next_: str = "/"
+) -> httpx2.Response:
     start = client.get(f"/login/sso?next={next_}", follow_redirects=False)
     assert start.status_code == 302
     authorize = start.headers["location"]
@@ -138,18 +144,27 @@ def test_sso_signs_in_a_provisioned_user(sso: tuple[FakeOidcProvider, TestClient
     assert response.headers["location"] == "/waivers"
     me = client.get("/api/v1/me").json()
     assert me["user"] == PEOPLE["approver"] and me["role"] == "approver"
-    assert provider.token_requests[-1]["code_verifier"], "the code was exchanged with the PKCE verifier"
+    assert provider.token_requests[-1]["code_verifier"], (
+        "the code was exchanged with the PKCE verifier"
+    )
 
 
 @pytest.mark.parametrize(
     "claims",
     [
-        pytest.param({"sub": "x", "email": "stranger@acme.example", "email_verified": True}, id="not-provisioned"),
-        pytest.param({"sub": "x", "email": PEOPLE["admin"], "email_verified": False}, id="unverified-email"),
+        pytest.param(
+            {"sub": "x", "email": "stranger@acme.example", "email_verified": True},
+            id="not-provisioned",
+        ),
+        pytest.param(
+            {"sub": "x", "email": PEOPLE["admin"], "email_verified": False}, id="unverified-email"
+        ),
         pytest.param({"sub": "x"}, id="no-email"),
     ],
 )
-def test_sso_refuses_who_is_not_a_user(sso: tuple[FakeOidcProvider, TestClient], claims: dict[str, object]) -> None:
+def test_sso_refuses_who_is_not_a_user(
+    sso: tuple[FakeOidcProvider, TestClient], claims: dict[str, object]
+) -> None:
     provider, client = sso
     provider.next_user = claims
     response = _sso_round_trip(provider, client)
@@ -158,7 +173,9 @@ def test_sso_refuses_who_is_not_a_user(sso: tuple[FakeOidcProvider, TestClient],
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_sso_refuses_an_id_token_signed_by_another_key(sso: tuple[FakeOidcProvider, TestClient]) -> None:
+def test_sso_refuses_an_id_token_signed_by_another_key(
+    sso: tuple[FakeOidcProvider, TestClient],
+) -> None:
     from joserfc import jwk
 
     provider, client = sso

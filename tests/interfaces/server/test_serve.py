@@ -29,11 +29,11 @@ def github_headers(body: bytes, event: str, delivery: str) -> dict[str, str]:
 
 
 def corpus_deliveries() -> list[tuple[str, bytes]]:
-    """Every GitHub corpus payload, each made unique per copy so that many can be sent."""
-    out = []
-    for path in sorted((CORPUS / "github-webhooks").rglob("*.json")):
-        out.append((path.parent.name, path.read_bytes()))
-    return out
+    """Every GitHub corpus payload with its event (the folder it is filed under)."""
+    return [
+        (path.parent.name, path.read_bytes())
+        for path in sorted((CORPUS / "github-webhooks").rglob("*.json"))
+    ]
 
 
 def test_serve_answers_probes_webhooks_api_and_metrics(tmp_path: Path) -> None:
@@ -42,9 +42,20 @@ def test_serve_answers_probes_webhooks_api_and_metrics(tmp_path: Path) -> None:
     with ServerProcess(workspace.root / "soxtrail.toml", db_url=db_url) as server:
         assert httpx2.get(f"{server.url}/healthz").json() == {"status": "ok"}
         body = (CORPUS / "github-webhooks/pull_request/opened.payload.json").read_bytes()
-        response = httpx2.post(f"{server.url}/webhooks/github", content=body, headers=github_headers(body, "pull_request", "p-1"))
+        response = httpx2.post(
+            f"{server.url}/webhooks/github",
+            content=body,
+            headers=github_headers(body, "pull_request", "p-1"),
+        )
         assert response.status_code == 200 and response.json()["status"] == "stored"
-        forged = httpx2.post(f"{server.url}/webhooks/github", content=body, headers={**github_headers(body, "pull_request", "p-2"), "X-Hub-Signature-256": "sha256=00"})
+        forged = httpx2.post(
+            f"{server.url}/webhooks/github",
+            content=body,
+            headers={
+                **github_headers(body, "pull_request", "p-2"),
+                "X-Hub-Signature-256": "sha256=00",
+            },
+        )
         assert forged.status_code == 401
         assert forged.json()["error"]["code"] == "unauthenticated"
         assert httpx2.get(f"{server.url}/api/v1/overview").status_code == 401
@@ -74,12 +85,19 @@ def test_two_servers_on_one_postgresql_store_receive_webhooks_at_once(
             unique = body.rstrip()[:-1] + f', "soxtrail_test_copy": {copy}}}'.encode()
             json.loads(unique)
             deliveries.append((event, f"dlv-{copy}-{number}", unique))
-    with ServerProcess(workspace.root / "soxtrail.toml", db_url=db_url, workers=2) as first, \
-         ServerProcess(workspace.root / "soxtrail.toml", db_url=db_url, workers=1) as second:
+    with (
+        ServerProcess(workspace.root / "soxtrail.toml", db_url=db_url, workers=2) as first,
+        ServerProcess(workspace.root / "soxtrail.toml", db_url=db_url, workers=1) as second,
+    ):
 
         def send(job: tuple[str, tuple[str, str, bytes]]) -> tuple[str, int, str]:
             url, (event, delivery, body) = job
-            response = httpx2.post(f"{url}/webhooks/github", content=body, headers=github_headers(body, event, delivery), timeout=60)
+            response = httpx2.post(
+                f"{url}/webhooks/github",
+                content=body,
+                headers=github_headers(body, event, delivery),
+                timeout=60,
+            )
             status = response.json().get("status", response.json().get("error", {}).get("code"))
             return delivery, response.status_code, str(status)
 
@@ -88,10 +106,14 @@ def test_two_servers_on_one_postgresql_store_receive_webhooks_at_once(
             outcomes = list(pool.map(send, jobs))
     assert all(code == 200 for _, code, _ in outcomes), [o for o in outcomes if o[1] != 200][:5]
     stored = [d for d, _, status in outcomes if status == "stored"]
-    assert sorted(stored) == sorted(d for _, d, _ in deliveries), "each delivery stored exactly once"
+    assert sorted(stored) == sorted(d for _, d, _ in deliveries), (
+        "each delivery stored exactly once"
+    )
     with workspace.db.read() as conn:
         rows = conn.execute(select(raw_documents.c.delivery_id, raw_documents.c.sha256)).all()
-        assert conn.execute(select(func.count()).select_from(raw_documents)).scalar_one() == len(deliveries)
+        assert conn.execute(select(func.count()).select_from(raw_documents)).scalar_one() == len(
+            deliveries
+        )
     by_delivery = {row.delivery_id: row.sha256 for row in rows}
     for _, delivery, body in deliveries:
         assert by_delivery[delivery] == hashlib.sha256(body).hexdigest()

@@ -54,14 +54,23 @@ def test_a_minted_token_is_shown_once_and_stored_hashed(api: TestClient, store: 
     assert secret not in json.dumps(entry)
     me = api.get("/api/v1/me", headers=bearer(secret)).json()
     assert me["role"] == "ci" and me["user"] == PEOPLE["engineer"] and me["via"] == "token"
-    assert api.get("/api/v1/overview", headers=bearer(secret)).status_code == 403, "ci reads nothing"
+    assert api.get("/api/v1/overview", headers=bearer(secret)).status_code == 403, (
+        "ci reads nothing"
+    )
 
 
 def test_a_token_expires(api: TestClient, store: Store) -> None:
     db = Database(store.config.store_url)
     minted = create_token(
-        db, user=PEOPLE["auditor"], role=None, label="short", expires_at=store.clock() + timedelta(hours=1),
-        actor="test", signer=store.state().signer, origin=store.config.origin, clock=store.clock,
+        db,
+        user=PEOPLE["auditor"],
+        role=None,
+        label="short",
+        expires_at=store.clock() + timedelta(hours=1),
+        actor="test",
+        signer=store.state().signer,
+        origin=store.config.origin,
+        clock=store.clock,
     )
     db.dispose()
     assert api.get("/api/v1/overview", headers=bearer(minted.secret)).status_code == 200
@@ -78,7 +87,9 @@ def test_a_token_expires(api: TestClient, store: Store) -> None:
 
 def test_a_revoked_token_stops_at_once(api: TestClient, store: Store) -> None:
     minted = api.post(
-        f"/api/v1/users/{PEOPLE['auditor']}/tokens", json={"label": "to revoke"}, headers=bearer(store.tokens["admin"])
+        f"/api/v1/users/{PEOPLE['auditor']}/tokens",
+        json={"label": "to revoke"},
+        headers=bearer(store.tokens["admin"]),
     ).json()
     secret, token_id = minted["secret"], minted["token"]["id"]
     assert api.get("/api/v1/ledger", headers=bearer(secret)).status_code == 200
@@ -90,21 +101,36 @@ def test_a_revoked_token_stops_at_once(api: TestClient, store: Store) -> None:
     assert response.status_code == 401
     assert response.json()["error"]["message"] == f"API token {token_id} was revoked"
     entry = [e for e in admin_entries(store) if e["action"] == "token.revoke"][-1]
-    assert entry["actor"] == PEOPLE["admin"] and entry["details"] == {"token": token_id, "user": PEOPLE["auditor"]}
-    assert api.delete("/api/v1/tokens/tok_000000000000", headers=bearer(store.tokens["admin"])).status_code == 404
+    assert entry["actor"] == PEOPLE["admin"] and entry["details"] == {
+        "token": token_id,
+        "user": PEOPLE["auditor"],
+    }
+    assert (
+        api.delete(
+            "/api/v1/tokens/tok_000000000000", headers=bearer(store.tokens["admin"])
+        ).status_code
+        == 404
+    )
 
 
 def test_a_token_may_revoke_itself(api: TestClient, store: Store) -> None:
     minted = api.post(
         f"/api/v1/users/{PEOPLE['approver']}/tokens", json={}, headers=bearer(store.tokens["admin"])
     ).json()
-    assert api.delete(f"/api/v1/tokens/{minted['token']['id']}", headers=bearer(minted["secret"])).status_code == 200
+    assert (
+        api.delete(
+            f"/api/v1/tokens/{minted['token']['id']}", headers=bearer(minted["secret"])
+        ).status_code
+        == 200
+    )
     assert api.get("/api/v1/me", headers=bearer(minted["secret"])).status_code == 401
 
 
 def test_a_token_role_never_exceeds_its_user(api: TestClient, store: Store) -> None:
     response = api.post(
-        f"/api/v1/users/{PEOPLE['auditor']}/tokens", json={"role": "admin"}, headers=bearer(store.tokens["admin"])
+        f"/api/v1/users/{PEOPLE['auditor']}/tokens",
+        json={"role": "admin"},
+        headers=bearer(store.tokens["admin"]),
     )
     assert response.status_code == 400
     assert "a auditor user cannot hold a admin token" in response.json()["error"]["message"]
@@ -112,15 +138,30 @@ def test_a_token_role_never_exceeds_its_user(api: TestClient, store: Store) -> N
 
 def test_a_disabled_user_loses_every_token(api: TestClient, store: Store) -> None:
     name = "leaver@acme.example"
-    assert api.post(
-        "/api/v1/users", json={"name": name, "role": "engineer"}, headers=bearer(store.tokens["admin"])
-    ).status_code == 201
-    secret = api.post(f"/api/v1/users/{name}/tokens", json={}, headers=bearer(store.tokens["admin"])).json()["secret"]
+    assert (
+        api.post(
+            "/api/v1/users",
+            json={"name": name, "role": "engineer"},
+            headers=bearer(store.tokens["admin"]),
+        ).status_code
+        == 201
+    )
+    secret = api.post(
+        f"/api/v1/users/{name}/tokens", json={}, headers=bearer(store.tokens["admin"])
+    ).json()["secret"]
     assert api.get("/api/v1/me", headers=bearer(secret)).status_code == 200
     from soxtrail.services.users import set_active
 
     db = Database(store.config.store_url)
-    set_active(db, name, False, actor=PEOPLE["admin"], signer=store.state().signer, origin=store.config.origin, clock=store.clock)
+    set_active(
+        db,
+        name,
+        False,
+        actor=PEOPLE["admin"],
+        signer=store.state().signer,
+        origin=store.config.origin,
+        clock=store.clock,
+    )
     db.dispose()
     response = api.get("/api/v1/me", headers=bearer(secret))
     assert response.status_code == 401 and "disabled" in response.json()["error"]["message"]
@@ -131,5 +172,7 @@ def test_every_user_and_token_change_is_an_admin_entry(store: Store) -> None:
     actions = [e["action"] for e in entries]
     assert actions.count("user.add") >= len(PEOPLE)
     assert all(e["actor"] and e["at"] for e in entries)
-    added = {e["details"]["user"]: e["details"]["role"] for e in entries if e["action"] == "user.add"}  # type: ignore[index]
+    added = {
+        e["details"]["user"]: e["details"]["role"] for e in entries if e["action"] == "user.add"
+    }  # type: ignore[index]
     assert all(added[name] == role for role, name in PEOPLE.items())

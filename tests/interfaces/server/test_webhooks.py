@@ -3,7 +3,6 @@ corpus payloads, on SQLite and PostgreSQL. Nothing but a good, new delivery chan
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,11 +26,23 @@ from tests.interfaces.server.support import (
 )
 
 GITHUB_CASES = [
-    pytest.param("pull_request", "github-webhooks/pull_request/opened.payload.json", id="pr-opened"),
-    pytest.param("pull_request_review", "github-webhooks/pull_request_review/submitted.approved.payload.json", id="review-approved"),
+    pytest.param(
+        "pull_request", "github-webhooks/pull_request/opened.payload.json", id="pr-opened"
+    ),
+    pytest.param(
+        "pull_request_review",
+        "github-webhooks/pull_request_review/submitted.approved.payload.json",
+        id="review-approved",
+    ),
     pytest.param("push", "github-webhooks/push/push-to-master.payload.json", id="push"),
-    pytest.param("deployment_status", "github-webhooks/deployment_status/success.payload.json", id="deployment-status"),
-    pytest.param("workflow_run", "github-webhooks/workflow_run/completed.payload.json", id="workflow-run"),
+    pytest.param(
+        "deployment_status",
+        "github-webhooks/deployment_status/success.payload.json",
+        id="deployment-status",
+    ),
+    pytest.param(
+        "workflow_run", "github-webhooks/workflow_run/completed.payload.json", id="workflow-run"
+    ),
 ]
 
 
@@ -50,8 +61,14 @@ def counts(ws: Workspace) -> tuple[int, int, int]:
         return int(docs), int(recs), ledger_size(conn)
 
 
-def github(client: TestClient, body: bytes, event: str, delivery: str, signature: str | None) -> Any:
-    headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery, "Content-Type": "application/json"}
+def github(
+    client: TestClient, body: bytes, event: str, delivery: str, signature: str | None
+) -> Any:
+    headers = {
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery,
+        "Content-Type": "application/json",
+    }
     if signature is not None:
         headers["X-Hub-Signature-256"] = signature
     return client.post("/webhooks/github", content=body, headers=headers)
@@ -78,9 +95,7 @@ def test_a_good_github_delivery_is_stored_once_and_acknowledged(
     assert size == report["ledger"]["size"] > before[2]
     assert report["ledger"]["checkpoint"].startswith(workspace.config.origin + "\n")
     with workspace.db.read() as conn:
-        stored = conn.execute(
-            select(raw_documents.c.delivery_id, raw_documents.c.content)
-        ).all()
+        stored = conn.execute(select(raw_documents.c.delivery_id, raw_documents.c.content)).all()
     assert (f"d-{event}", body) in [(row.delivery_id, bytes(row.content)) for row in stored]
     assert workspace.verify().ok
 
@@ -146,7 +161,9 @@ MALFORMED = [
     pytest.param(b'{"action": "opened", "pull_request": ', "not valid JSON", id="truncated-json"),
     pytest.param(b"\xff\xfe\x00garbage", "not valid", id="not-text"),
     pytest.param(b"   ", "empty body", id="empty"),
-    pytest.param(b'{"object_kind": "merge_request", "project": {}}', "GitLab", id="gitlab-payload-to-github"),
+    pytest.param(
+        b'{"object_kind": "merge_request", "project": {}}', "GitLab", id="gitlab-payload-to-github"
+    ),
     pytest.param(b"[1, 2, 3]", "expected a GitHub webhook event", id="json-array"),
 ]
 
@@ -176,10 +193,14 @@ def test_github_headers_are_required_after_the_signature(client: TestClient) -> 
 
 
 GITLAB_CASES = [
-    pytest.param("Merge Request Hook", "gitlab-webhooks/merge_request/merged.go-scm.json", id="mr-merged"),
+    pytest.param(
+        "Merge Request Hook", "gitlab-webhooks/merge_request/merged.go-scm.json", id="mr-merged"
+    ),
     pytest.param("Pipeline Hook", "gitlab-webhooks/pipeline/success.go-gitlab.json", id="pipeline"),
     pytest.param("Push Hook", "gitlab-webhooks/push/push.go-gitlab.json", id="push"),
-    pytest.param("Deployment Hook", "gitlab-webhooks/deployment/success.go-gitlab.json", id="deployment"),
+    pytest.param(
+        "Deployment Hook", "gitlab-webhooks/deployment/success.go-gitlab.json", id="deployment"
+    ),
 ]
 
 
@@ -190,14 +211,20 @@ def test_gitlab_good_forged_and_replayed(
     body = corpus_body(relative)
     headers = {"X-Gitlab-Event": event, "Idempotency-Key": f"gl-{event}"}
     before = counts(workspace)
-    forged = client.post("/webhooks/gitlab", content=body, headers={**headers, "X-Gitlab-Token": "guess"})
+    forged = client.post(
+        "/webhooks/gitlab", content=body, headers={**headers, "X-Gitlab-Token": "guess"}
+    )
     assert forged.status_code == 401 and counts(workspace) == before
-    good = client.post("/webhooks/gitlab", content=body, headers={**headers, "X-Gitlab-Token": GITLAB_TOKEN})
+    good = client.post(
+        "/webhooks/gitlab", content=body, headers={**headers, "X-Gitlab-Token": GITLAB_TOKEN}
+    )
     assert good.status_code == 200, good.text
     assert good.json()["status"] == "stored"
     stored = counts(workspace)
     assert stored[0] == before[0] + 1
-    replay = client.post("/webhooks/gitlab", content=body, headers={**headers, "X-Gitlab-Token": GITLAB_TOKEN})
+    replay = client.post(
+        "/webhooks/gitlab", content=body, headers={**headers, "X-Gitlab-Token": GITLAB_TOKEN}
+    )
     assert replay.json()["status"] == "duplicate" and counts(workspace) == stored
     assert workspace.verify().ok
 
@@ -226,12 +253,20 @@ def test_jira_by_signature_or_token(
     body = corpus_body(relative)
     before = counts(workspace)
     assert client.post("/webhooks/jira", content=body).status_code == 401
-    assert client.post("/webhooks/jira", content=body, headers={"X-Soxtrail-Token": "nope"}).status_code == 401
+    assert (
+        client.post(
+            "/webhooks/jira", content=body, headers={"X-Soxtrail-Token": "nope"}
+        ).status_code
+        == 401
+    )
     assert counts(workspace) == before
     signed = client.post(
         "/webhooks/jira",
         content=body,
-        headers={"X-Hub-Signature": sign(JIRA_SECRET, body), "X-Atlassian-Webhook-Identifier": "j-1"},
+        headers={
+            "X-Hub-Signature": sign(JIRA_SECRET, body),
+            "X-Atlassian-Webhook-Identifier": "j-1",
+        },
     )
     assert signed.status_code == 200, signed.text
     assert signed.json()["status"] == "stored"
@@ -239,12 +274,19 @@ def test_jira_by_signature_or_token(
     assert again.json()["status"] == "duplicate"
 
 
-def test_argocd_notification_with_the_shared_secret(client: TestClient, workspace: Workspace) -> None:
+def test_argocd_notification_with_the_shared_secret(
+    client: TestClient, workspace: Workspace
+) -> None:
     body = (FIXTURES / "argocd" / "notification_webhook.sync_failed.json").read_bytes()
     before = counts(workspace)
-    assert client.post("/webhooks/argocd", content=body, headers={"X-Soxtrail-Token": "x"}).status_code == 401
+    assert (
+        client.post("/webhooks/argocd", content=body, headers={"X-Soxtrail-Token": "x"}).status_code
+        == 401
+    )
     assert counts(workspace) == before
-    good = client.post("/webhooks/argocd", content=body, headers={"X-Soxtrail-Token": ARGOCD_SECRET})
+    good = client.post(
+        "/webhooks/argocd", content=body, headers={"X-Soxtrail-Token": ARGOCD_SECRET}
+    )
     assert good.status_code == 200, good.text
     assert counts(workspace)[0] == before[0] + 1
 

@@ -1,11 +1,13 @@
 """Signed webhooks from forges and tools: verify, then store exactly once, then acknowledge.
 
-| endpoint            | authenticity                                                | event, delivery id |
-|---------------------|-------------------------------------------------------------|--------------------|
-| `/webhooks/github`  | `X-Hub-Signature-256: sha256=HMAC-SHA256(secret, body)`     | `X-GitHub-Event`, `X-GitHub-Delivery` |
-| `/webhooks/gitlab`  | `X-Gitlab-Token: secret`                                    | `X-Gitlab-Event`, `Idempotency-Key` or `X-Gitlab-Event-UUID` |
-| `/webhooks/jira`    | `X-Hub-Signature: sha256=HMAC` (Jira's webhook secret) or `X-Soxtrail-Token: secret` | `X-Atlassian-Webhook-Identifier` |
-| `/webhooks/argocd`  | `X-Soxtrail-Token: secret` (a header of the notification service) | `X-Soxtrail-Delivery` (optional) |
+- `/webhooks/github`: `X-Hub-Signature-256: sha256=<HMAC-SHA256(secret, body)>`; the event and
+  delivery id from `X-GitHub-Event` and `X-GitHub-Delivery` (both required).
+- `/webhooks/gitlab`: `X-Gitlab-Token: <secret>`; the event from `X-Gitlab-Event`, the delivery
+  id from `Idempotency-Key` or `X-Gitlab-Event-UUID`.
+- `/webhooks/jira`: Jira's own webhook secret, `X-Hub-Signature: sha256=<HMAC>`, or the shared
+  secret in `X-Soxtrail-Token`; the delivery id from `X-Atlassian-Webhook-Identifier`.
+- `/webhooks/argocd`: the shared secret in `X-Soxtrail-Token` (a header of the notification
+  service's webhook); an optional delivery id in `X-Soxtrail-Delivery`.
 
 Every comparison is constant-time (`hmac.compare_digest`). Answers:
 

@@ -74,7 +74,7 @@ class SingleSignOn:
         return self._client
 
 
-def router(state: ServerState) -> APIRouter:  # noqa: C901 - one closure per route
+def router(state: ServerState) -> APIRouter:
     routes = APIRouter()
     sso = SingleSignOn(state)
     server = state.config.model.server
@@ -134,7 +134,7 @@ def router(state: ServerState) -> APIRouter:  # noqa: C901 - one closure per rou
             raise ApiError(404, "not_found", "single sign-on is not configured")
         try:
             token = await sso.client().authorize_access_token(request)
-        except Exception as exc:  # noqa: BLE001 - Authlib's errors are many; all mean "no"
+        except Exception as exc:  # Authlib's errors are many; all of them mean "no"
             log.warning("SSO sign-in failed: %s: %s", type(exc).__name__, exc)
             return login_page(request, "Single sign-on failed; try again.", 401)
         claims = token.get("userinfo") or {}

@@ -73,7 +73,7 @@ def page(
 def _quiet_principal(request: Request) -> Principal | None:
     try:
         return current_principal(request)
-    except Exception:  # noqa: BLE001 - an error page must render even if credentials are bad
+    except Exception:  # an error page must render even when the credentials are bad
         return None
 
 

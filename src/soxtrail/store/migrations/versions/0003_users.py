@@ -59,7 +59,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_sha256", name=op.f("uq_api_tokens_token_sha256")),
-        comment="API tokens, stored hashed; creation and revocation are admin entries in the ledger",
+        comment=(
+            "API tokens, stored hashed; creation and revocation are admin entries in the ledger"
+        ),
     )
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
