@@ -8,8 +8,9 @@ block. PostgreSQL uses psycopg 3. Writers serialise ledger appends by locking th
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from soxtrail.domain.errors import InternalError, UserError
 
@@ -68,17 +69,34 @@ class Database:
     rolled back on any exception) and `read()` for queries.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, long_lived: bool = False) -> None:
+        """Open the store (lazily: no connection is made here).
+
+        Args:
+            url: the store URL.
+            long_lived: for a server process: keep SQLite connections open between
+                transactions. A command opens and closes its connection (NullPool), which
+                costs a WAL checkpoint at every close; a server pays that once.
+        """
         self.url = normalise_url(url)
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
         kwargs: dict[str, Any] = {}
-        if self.dialect == "sqlite":
+        if self.dialect == "sqlite" and long_lived:
+            kwargs["poolclass"] = QueuePool
+            kwargs["pool_size"] = 8
+            kwargs["connect_args"] = {"check_same_thread": False}
+        elif self.dialect == "sqlite":
             kwargs["poolclass"] = NullPool
         else:
             kwargs["pool_pre_ping"] = True
         self.engine = create_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
+        #: A server's threads queue for SQLite's single writer here, woken in turn, instead of
+        #: polling in SQLite's busy handler (which sleeps up to 100 ms between attempts).
+        self._write_lock: AbstractContextManager[object] = (
+            threading.Lock() if self.dialect == "sqlite" and long_lived else nullcontext()
+        )
 
     @property
     def display_url(self) -> str:
@@ -91,7 +109,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: everything in it commits together or not at all."""
-        with self.engine.connect() as plain:
+        with self._write_lock, self.engine.connect() as plain:
             conn = plain.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn

@@ -33,7 +33,7 @@ class ServerState:
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = Database(self.config.store_url)
+            self._db = Database(self.config.store_url, long_lived=True)
         return self._db
 
     @property
