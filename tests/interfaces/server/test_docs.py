@@ -31,6 +31,10 @@ def test_every_error_code_is_documented() -> None:
     from soxtrail.interfaces.server import errors
 
     codes = set(errors._STATUS_BY_CODE) | {"usage", "input", "config", "not_found", "internal"}
-    codes |= {c for c in errors._HTTP_CODES.values() if c not in ("too_many_requests", "unsupported_media_type")}
+    codes |= {
+        c
+        for c in errors._HTTP_CODES.values()
+        if c not in ("too_many_requests", "unsupported_media_type")
+    }
     for code in codes:
         assert f"`{code}`" in SERVER, code

@@ -13,10 +13,16 @@ NOTICE = STATIC_DIR / "vendor" / "NOTICE.md"
 
 
 def test_vendored_files_match_their_recorded_digests() -> None:
-    rows = re.findall(r"^\| `([^`]+)` \| `([^`]+)` \| ([^|]+) \| ([^|]+) \| `([0-9a-f]{64})` \|$", NOTICE.read_text(), re.M)
+    rows = re.findall(
+        r"^\| `([^`]+)` \| `([^`]+)` \| ([^|]+) \| ([^|]+) \| `([0-9a-f]{64})` \|$",
+        NOTICE.read_text(),
+        re.M,
+    )
     assert {r[0] for r in rows} == {"chart.umd.min.js", "htmx.min.js"}
     for name, _package, _version, _license, digest in rows:
-        assert hashlib.sha256((STATIC_DIR / "vendor" / name).read_bytes()).hexdigest() == digest, name
+        assert hashlib.sha256((STATIC_DIR / "vendor" / name).read_bytes()).hexdigest() == digest, (
+            name
+        )
 
 
 def test_no_page_loads_anything_from_another_host() -> None:
