@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -108,7 +107,3 @@ class Metrics:
             registry.register(_LedgerCollector(self.db))
             return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
-
-
-def label_values(**labels: Any) -> dict[str, str]:
-    return {k: str(v) for k, v in labels.items()}

@@ -26,6 +26,8 @@ from soxtrail.services.users import (
     principal_of_user,
 )
 
+__all__ = ["AuthenticationError", "authenticated", "check_csrf", "csrf_token", "require"]
+
 
 def server_state(request: Request) -> ServerState:
     state = request.app.state.soxtrail
@@ -113,15 +115,3 @@ def sign_in(request: Request, principal: Principal, **extra: Any) -> None:
     request.session.clear()
     request.session.update({"uid": principal.user_id, **extra})
     csrf_token(request)
-
-
-__all__ = [
-    "AuthenticationError",
-    "authenticated",
-    "check_csrf",
-    "csrf_token",
-    "current_principal",
-    "require",
-    "server_state",
-    "sign_in",
-]
