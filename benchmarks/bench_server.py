@@ -12,6 +12,8 @@ real `soxtrail serve` process on loopback.
    with a fixed number of requests in flight. Every answer must be 200 `stored`.
 4. Gate latency: `POST /api/v1/gate` (dry run) for the demo's candidate commit, one request
    at a time (the whole HTTP round trip, policy evaluation included).
+5. When PostgreSQL's server binaries are installed: a throw-away cluster, and two servers
+   (replicas) on one database sharing the same load.
 
 Rows: `{"benchmark", "case", "value", "unit"}`. Bounded in count and time; loopback only.
 """
@@ -90,10 +92,12 @@ def _prepare(root: Path) -> tuple[Path, str, str]:
 
 
 @contextmanager
-def _server(config: Path, workers: int) -> Iterator[str]:
+def _server(config: Path, workers: int, db_url: str | None = None) -> Iterator[str]:
     """Step 2: `soxtrail serve` on a free port, stopped afterwards."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "SOXTRAIL_DB"}
+    if db_url:
+        env["SOXTRAIL_DB"] = db_url
     env["SOXTRAIL_GITHUB_WEBHOOK_SECRET"] = SECRET
     env["SOXTRAIL_SESSION_SECRET"] = "bench-session-secret"
     args = [
@@ -129,14 +133,17 @@ def _deliveries(count: int, tag: str) -> list[tuple[str, str, bytes]]:
     return out
 
 
-async def _load(url: str, deliveries: list[tuple[str, str, bytes]], in_flight: int) -> list[float]:
-    """Step 3: send every delivery with `in_flight` requests at a time; latencies in s."""
+async def _load(
+    urls: list[str], deliveries: list[tuple[str, str, bytes]], in_flight: int
+) -> list[float]:
+    """Step 3: send every delivery with `in_flight` requests at a time, spread over the
+    servers at `urls` (a load balancer's round robin); latencies in seconds."""
     latencies: list[float] = []
     queue = list(reversed(deliveries))
     limits = httpx2.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
-    async with httpx2.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+    async with httpx2.AsyncClient(limits=limits, timeout=120) as client:
 
-        async def worker() -> None:
+        async def worker(url: str) -> None:
             while queue:
                 event, delivery, body = queue.pop()
                 signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
@@ -147,12 +154,14 @@ async def _load(url: str, deliveries: list[tuple[str, str, bytes]], in_flight: i
                     "Content-Type": "application/json",
                 }
                 started = time.perf_counter()
-                response = await client.post("/webhooks/github", content=body, headers=headers)
+                response = await client.post(
+                    f"{url}/webhooks/github", content=body, headers=headers
+                )
                 latencies.append(time.perf_counter() - started)
                 if response.status_code != 200 or response.json()["status"] != "stored":
                     raise RuntimeError(f"{delivery}: {response.status_code} {response.text[:200]}")
 
-        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        await asyncio.gather(*(worker(urls[i % len(urls)]) for i in range(in_flight)))
     return latencies
 
 
@@ -184,7 +193,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 case = f"sqlite, {workers} worker(s), 16 in flight"
                 batch = _deliveries(deliveries, f"w{workers}")
                 started = time.perf_counter()
-                latencies = asyncio.run(_load(url, batch, 16))
+                latencies = asyncio.run(_load([url], batch, 16))
                 elapsed = time.perf_counter() - started
                 rows += [
                     {"benchmark": "webhook ingest", "case": case,
@@ -202,7 +211,43 @@ def run(quick: bool) -> list[dict[str, Any]]:
                         {"benchmark": "gate via API p99", "case": "sqlite, dry run, sequential",
                          "value": round(1000 * _percentile(gate, 0.99), 1), "unit": "ms"},
                     ]  # fmt: skip
+        rows += _postgresql(Path(tmp), deliveries)
     return rows
+
+
+def _postgresql(tmp: Path, count: int) -> list[dict[str, Any]]:
+    """Step 5: two replicas on one PostgreSQL database (skipped without the binaries)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.postgres import PostgresServer
+
+    from soxtrail.services.workspace import init_workspace
+
+    cluster = PostgresServer()
+    try:
+        cluster.start()
+    except (RuntimeError, OSError, subprocess.CalledProcessError):
+        return []
+    try:
+        db_url = cluster.create_database()
+        root = tmp / "pg"
+        init_workspace(root, db_url=db_url, env_db=None, clock=lambda: datetime.now(UTC))
+        config = root / "soxtrail.toml"
+        case = "postgresql, 2 servers x 1 worker, 16 in flight"
+        with _server(config, 1, db_url) as first, _server(config, 1, db_url) as second:
+            batch = _deliveries(count, "pg")
+            started = time.perf_counter()
+            latencies = asyncio.run(_load([first, second], batch, 16))
+            elapsed = time.perf_counter() - started
+    finally:
+        cluster.stop()
+    return [
+        {"benchmark": "webhook ingest", "case": case,
+         "value": round(len(batch) / elapsed, 1), "unit": "deliveries/s"},
+        {"benchmark": "webhook latency p50", "case": case,
+         "value": round(1000 * statistics.median(latencies), 1), "unit": "ms"},
+        {"benchmark": "webhook latency p99", "case": case,
+         "value": round(1000 * _percentile(latencies, 0.99), 1), "unit": "ms"},
+    ]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -75,8 +75,9 @@ class Database:
         Args:
             url: the store URL.
             long_lived: for a server process: keep SQLite connections open between
-                transactions. A command opens and closes its connection (NullPool), which
-                costs a WAL checkpoint at every close; a server pays that once.
+                transactions (a command opens and closes its connection, which costs a WAL
+                checkpoint at every close; a server pays that once), and queue the process's
+                writers in one lock.
         """
         self.url = normalise_url(url)
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
@@ -92,10 +93,12 @@ class Database:
         self.engine = create_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
-        #: A server's threads queue for SQLite's single writer here, woken in turn, instead of
-        #: polling in SQLite's busy handler (which sleeps up to 100 ms between attempts).
+        #: A server's threads queue for the store's single writer here, woken in turn: on
+        #: SQLite instead of polling in its busy handler (which sleeps up to 100 ms between
+        #: attempts), on PostgreSQL instead of each holding a pooled connection while it waits
+        #: for the ledger head's row lock. Other processes still queue in the database.
         self._write_lock: AbstractContextManager[object] = (
-            threading.Lock() if self.dialect == "sqlite" and long_lived else nullcontext()
+            threading.Lock() if long_lived else nullcontext()
         )
 
     @property
