@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import REPO_ROOT
 from tests.interfaces.server.processes import ServerProcess
-from tests.interfaces.server.support import PASSWORD, PEOPLE, Store, build_store
+from tests.interfaces.server.support import PASSWORD, PEOPLE, Store, build_store, free_port
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -201,6 +201,41 @@ def test_nobody_approves_their_own_waiver(page_for: object) -> None:
     assert f"requested waiver {waiver_id} and cannot approve it" in alert
     assert "requested" in compliance.locator(f"#w-{waiver_id}").inner_text()
     shot(compliance, "10-self-approval-refused")
+
+
+def test_single_sign_on_in_the_browser(browser: object, scenario: Store) -> None:
+    """OIDC code flow with PKCE against the fake provider, through a real browser."""
+    from tests.interfaces.server.fake_oidc import CLIENT_ID, CLIENT_SECRET, FakeOidcProvider
+
+    port = free_port()
+    with FakeOidcProvider() as provider:
+        provider.next_user = {
+            "sub": "okta|carol",
+            "email": PEOPLE["approver"],
+            "email_verified": True,
+        }
+        config = scenario.root / "soxtrail-sso.toml"
+        config.write_text(
+            (scenario.root / "soxtrail.toml").read_text()
+            + "\n[server]\n"
+            + f'public_url = "http://127.0.0.1:{port}"\n'
+            + f'oidc_issuer = "{provider.issuer}"\n'
+            + f'oidc_client_id = "{CLIENT_ID}"\n'
+            + "password_login = false\n"
+        )
+        env = {"SOXTRAIL_OIDC_CLIENT_SECRET": CLIENT_SECRET}
+        with ServerProcess(config, port=port, extra_env=env) as sso_server:
+            context = browser.new_context(viewport=LAPTOP, base_url=sso_server.url)  # type: ignore[attr-defined]
+            page = context.new_page()
+            page.goto("/changes")
+            assert page.get_by_label("Password").count() == 0, "password sign-in is off"
+            shot(page, "11-sign-in-sso")
+            page.get_by_role("link", name="Sign in with single sign-on").click()
+            page.wait_for_url(f"{sso_server.url}/changes")
+            assert page.get_by_role("heading", name="Changes").is_visible()
+            assert PEOPLE["approver"] in page.locator("header").inner_text()
+            assert provider.token_requests[-1]["code_verifier"]
+            context.close()
 
 
 def test_screenshots_exist() -> None:

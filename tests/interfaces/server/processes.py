@@ -16,12 +16,21 @@ from tests.interfaces.server.support import ENVIRON, free_port
 class ServerProcess:
     """`soxtrail --config CONFIG serve --port N` as a subprocess; stopped on exit."""
 
-    def __init__(self, config: Path, *, workers: int = 1, db_url: str | None = None) -> None:
-        self.port = free_port()
+    def __init__(
+        self,
+        config: Path,
+        *,
+        workers: int = 1,
+        db_url: str | None = None,
+        port: int | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = config.parent / f"server-{self.port}.log"
         env = {k: v for k, v in os.environ.items() if k != "SOXTRAIL_DB"}
         env.update(ENVIRON)
+        env.update(extra_env or {})
         if db_url:
             env["SOXTRAIL_DB"] = db_url
         args = [

@@ -12,7 +12,7 @@ import httpx2
 import pytest
 from sqlalchemy import func, select
 
-from soxtrail.store.tables import raw_documents
+from soxtrail.store.tables import ledger_entries, raw_documents
 from tests.conftest import Workspace
 from tests.helpers import CORPUS
 from tests.interfaces.server.processes import ServerProcess
@@ -66,6 +66,12 @@ def test_serve_answers_probes_webhooks_api_and_metrics(tmp_path: Path) -> None:
         login = httpx2.get(f"{server.url}/login")
         assert login.status_code == 200 and "Sign in to soxtrail" in login.text
     assert workspace.verify().ok
+    with workspace.db.read() as conn:
+        entries = [json.loads(e) for e in conn.execute(select(ledger_entries.c.entry)).scalars()]
+    loaded = [e for e in entries if e["type"] == "admin" and e["action"] == "configuration.loaded"]
+    digest = hashlib.sha256((workspace.root / "soxtrail.toml").read_bytes()).hexdigest()
+    assert [e["details"]["sha256"] for e in loaded] == [f"sha256:{digest}"]
+    assert loaded[0]["actor"].startswith("cli:")
 
 
 @pytest.mark.postgres
