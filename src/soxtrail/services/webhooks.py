@@ -94,7 +94,7 @@ def receive_delivery(
         hints["event"] = event
     if delivery:
         hints["delivery"] = delivery
-    items = parse_body(adapter, body, f"{name}.json", hints)
+    items = parse_body(adapter, body, name, hints)
     if len(items) != 1:
         raise InputError(name, "", f"expected one JSON document, got {len(items)}")
     item = items[0]
