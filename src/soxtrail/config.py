@@ -154,6 +154,81 @@ class PolicySection(_Section):
     """Seconds an evaluation may take; past that every control it covers is `error`."""
 
 
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+def _env_name(value: str | None) -> str | None:
+    if value is not None and not _ENV_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not an environment variable NAME (secrets never go in this file; "
+            "name the variable that holds them, e.g. SOXTRAIL_GITHUB_WEBHOOK_SECRET)"
+        )
+    return value
+
+
+class ServerSection(_Section):
+    """`soxtrail serve`: where it is reached, how people sign in, where webhook secrets live.
+
+    Secrets are never written here: each `*_env` key names the environment variable that
+    holds the secret. An unset variable disables what needs it (a webhook endpoint answers
+    503, SSO login is not offered), so nothing runs with an empty secret.
+    """
+
+    public_url: str = "http://127.0.0.1:8000"
+    """The URL people and forges reach the server at (OIDC redirect URI, links)."""
+    host: str = "127.0.0.1"
+    """Address `soxtrail serve` listens on (`--host` overrides)."""
+    port: int = Field(default=8000, ge=1, le=65535)
+    """Port `soxtrail serve` listens on (`--port` overrides)."""
+    workers: int = Field(default=1, ge=1, le=64)
+    """Worker processes (`--workers` overrides); with SQLite keep one."""
+    session_secret_env: str = "SOXTRAIL_SESSION_SECRET"  # noqa: S105 - a variable's name
+    """Variable holding the key that signs browser session cookies; replicas must share it."""
+    session_hours: Annotated[float, Strict()] = Field(default=12.0, gt=0)
+    """How long a browser session lasts."""
+    password_login: StrictBool = True
+    """Whether local users may sign in with Argon2-hashed passwords (small installs)."""
+    github_webhook_secret_env: str | None = "SOXTRAIL_GITHUB_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
+    """Variable holding the GitHub webhook secret (X-Hub-Signature-256)."""
+    gitlab_webhook_token_env: str | None = "SOXTRAIL_GITLAB_WEBHOOK_TOKEN"  # noqa: S105 - a variable's name
+    """Variable holding the GitLab webhook token (X-Gitlab-Token)."""
+    jira_webhook_secret_env: str | None = "SOXTRAIL_JIRA_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
+    """Variable holding the Jira webhook secret."""
+    argocd_webhook_secret_env: str | None = "SOXTRAIL_ARGOCD_WEBHOOK_SECRET"  # noqa: S105 - a variable's name
+    """Variable holding the Argo CD notifications shared secret."""
+    max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    """Largest webhook or ingest body accepted, in bytes."""
+    oidc_issuer: str | None = None
+    """OpenID Connect issuer URL for single sign-on (code flow with PKCE); off when unset."""
+    oidc_client_id: str | None = None
+    """The OIDC client id registered for soxtrail."""
+    oidc_client_secret_env: str | None = "SOXTRAIL_OIDC_CLIENT_SECRET"  # noqa: S105 - a variable's name
+    """Variable holding the OIDC client secret."""
+    oidc_user_claim: str = "email"
+    """The ID-token claim that names the soxtrail user (users are added by an admin)."""
+    oidc_scopes: tuple[str, ...] = ("openid", "email", "profile")
+    """Scopes requested at sign-in."""
+
+    @field_validator(
+        "session_secret_env",
+        "github_webhook_secret_env",
+        "gitlab_webhook_token_env",
+        "jira_webhook_secret_env",
+        "argocd_webhook_secret_env",
+        "oidc_client_secret_env",
+    )
+    @classmethod
+    def _env(cls, value: str | None) -> str | None:
+        return _env_name(value)
+
+    @field_validator("public_url", "oidc_issuer")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+
 class SystemSection(_Section):
     """An in-scope application (one `[[systems]]` table each)."""
 
@@ -210,6 +285,8 @@ class ConfigModel(_Section):
     """The control library and its engine."""
     changes: ChangesSection = ChangesSection()
     """How change sets are built."""
+    server: ServerSection = ServerSection()
+    """`soxtrail serve`: address, sign-in, webhook secrets (by environment variable name)."""
     identities: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """One person, many spellings across tools: `"person" = ["login", "email", "Name <email>"]`.
     Unmapped spellings stand for themselves, so two unmapped spellings are two people."""

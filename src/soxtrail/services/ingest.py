@@ -13,7 +13,14 @@ from soxtrail.domain.progress import NoProgress, Progress
 from soxtrail.ledger.note import NoteSigner
 from soxtrail.services.clock import Clock
 from soxtrail.sources.base import Adapter, Document, Framing, Parsed
-from soxtrail.sources.framing import Framed, InputSource, expand, frame, input_size
+from soxtrail.sources.framing import (
+    Framed,
+    InputSource,
+    expand,
+    frame,
+    frame_bytes,
+    input_size,
+)
 from soxtrail.store.database import Database
 from soxtrail.store.evidence import EvidenceWriter, NewDocument, WriteCounts
 from soxtrail.store.ledger import LedgerWriter, StoredCheckpoint, write_checkpoint
@@ -145,27 +152,52 @@ def store_items(
     return report
 
 
+def _item(framed: Framed, chosen: Adapter) -> Item:
+    """One framed document parsed by its adapter, ready to store."""
+    doc = framed.doc
+    sha = hashlib.sha256(doc.content).hexdigest()
+    parsed = _parse(chosen, framed)
+    stored = NewDocument(
+        sha256=sha,
+        original_sha256=(
+            sha if not framed.redactions else hashlib.sha256(framed.original).hexdigest()
+        ),
+        content=doc.content,
+        source=chosen.name,
+        media_type=chosen.media_type,
+        origin=_where(doc),
+        redactions=tuple(r.to_json() for r in framed.redactions),
+        delivery_id=doc.hints.get("delivery"),
+    )
+    records = [replace(r, raw_sha256=sha) for r in parsed.records]
+    return Item(stored, records, parsed.ignored)
+
+
 def _items(
     adapter: Adapter | AutoAdapter, files: Iterable[InputSource], progress: Progress
 ) -> Iterator[Item]:
     for framed, chosen in _documents(adapter, files, progress):
-        doc = framed.doc
-        sha = hashlib.sha256(doc.content).hexdigest()
-        parsed = _parse(chosen, framed)
-        stored = NewDocument(
-            sha256=sha,
-            original_sha256=(
-                sha if not framed.redactions else hashlib.sha256(framed.original).hexdigest()
-            ),
-            content=doc.content,
-            source=chosen.name,
-            media_type=chosen.media_type,
-            origin=_where(doc),
-            redactions=tuple(r.to_json() for r in framed.redactions),
-            delivery_id=doc.hints.get("delivery"),
+        yield _item(framed, chosen)
+
+
+def parse_body(
+    adapter: Adapter | AutoAdapter, body: bytes, name: str, hints: dict[str, str]
+) -> list[Item]:
+    """The items of an input held in memory (an HTTP body), framed like a file called `name`.
+
+    Raises:
+        InputError: the body is empty or a document in it is malformed.
+    """
+    framing = adapter.framing_for(name) if isinstance(adapter, AutoAdapter) else adapter.framing
+    items = []
+    for framed in frame_bytes(body, name, framing, hints):
+        chosen = (
+            adapter.pick(framed.doc, framed.data, framing)
+            if isinstance(adapter, AutoAdapter)
+            else adapter
         )
-        records = [replace(r, raw_sha256=sha) for r in parsed.records]
-        yield Item(stored, records, parsed.ignored)
+        items.append(_item(framed, chosen))
+    return items
 
 
 def ingest(
@@ -246,3 +278,28 @@ def parse_hints(pairs: Sequence[str]) -> dict[str, str]:
             raise UsageError(f"--hint {pair!r}: expected KEY=VALUE")
         hints[key.strip()] = value.strip()
     return hints
+
+
+def ingest_body(
+    db: Database,
+    adapter: Adapter | AutoAdapter,
+    body: bytes,
+    *,
+    name: str,
+    hints: dict[str, str],
+    signer: NoteSigner,
+    origin: str,
+    clock: Clock,
+) -> IngestReport:
+    """Ingest an input held in memory (an HTTP body) as one all-or-nothing transaction.
+
+    1. Frame the body like a file called `name` (NDJSON, gzip, BOMs), redact, parse.
+    2. Store documents, records and ledger entries with `store_items`.
+
+    Raises:
+        InputError: the body is empty or a document is malformed (nothing is stored).
+    """
+    if not body.strip():
+        raise InputError(name, "", "empty input")
+    items = parse_body(adapter, body, name, hints)
+    return store_items(db, adapter.name, items, signer=signer, origin=origin, clock=clock, files=1)

@@ -37,6 +37,12 @@ class SeparationOfDutiesError(UsageError):
     code = "separation_of_duties"
 
 
+class WaiverStateError(UsageError):
+    """The waiver is not in a state that allows this action (exit 2; HTTP 409)."""
+
+    code = "waiver_state"
+
+
 @dataclass(frozen=True)
 class Waiver:
     id: str
@@ -293,7 +299,7 @@ def decide_waiver(
         authors = change_authors(conn, waiver.subject, identities)
     person = identities.person_of(approver)
     if waiver.status != "requested":
-        raise UsageError(f"waiver {waiver.id} is {waiver.status}, not awaiting a decision")
+        raise WaiverStateError(f"waiver {waiver.id} is {waiver.status}, not awaiting a decision")
     if person is not None and person == identities.person_of(waiver.requested_by):
         raise SeparationOfDutiesError(
             f"{approver} requested waiver {waiver.id} and cannot approve it"

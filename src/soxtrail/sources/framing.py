@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -207,6 +208,22 @@ def expand(inputs: Iterable[InputSource], suffixes: tuple[str, ...]) -> Iterator
 def input_size(source: InputSource) -> int | None:
     """Bytes to read, for a progress bar (None for stdin)."""
     return None if source.name == "-" else Path(source.name).stat().st_size
+
+
+def frame_bytes(
+    raw: bytes, origin: str, framing: Framing, hints: dict[str, str] | None = None
+) -> Iterator[Framed]:
+    """Every document of an input held in memory (an HTTP body), framed like a file's.
+
+    Raises:
+        InputError: empty, not decodable, or not valid JSON.
+    """
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise InputError(origin, "", f"cannot decompress gzip: {exc}") from exc
+    yield from _frame_stream(io.BytesIO(raw), origin, framing, None, dict(hints or {}))
 
 
 def frame(source: InputSource, framing: Framing) -> Iterator[Framed]:

@@ -130,6 +130,11 @@ def write_run(
     }
     text = canonical_json(header)
     run_id = content_id(text)
+    exists = conn.execute(select(control_runs.c.id).where(control_runs.c.id == run_id)).first()
+    if exists is not None:
+        # The same run (same instant, same results) is stored already: content-addressed,
+        # storing it again adds nothing (and must not fail on the primary key).
+        return run_id
     index = ledger.append(record_entry("control_run", run_id, "period"))
     conn.execute(
         insert(control_runs).values(
@@ -211,3 +216,21 @@ def recompute(conn: Connection, run_id: str) -> tuple[str, int]:
         for row in conn.execute(query)
     ]
     return results_digest(lines), len(lines)
+
+
+def list_runs(
+    conn: Connection, *, system: str | None = None, period: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Stored runs, newest first: each run's id, ledger index and header."""
+    query = select(control_runs.c.id, control_runs.c.header, control_runs.c.ledger_index)
+    if system is not None:
+        query = query.where(control_runs.c.system == system)
+    if period is not None:
+        query = query.where(control_runs.c.period == period)
+    query = query.order_by(
+        control_runs.c.evaluated_at.desc(), control_runs.c.ledger_index.desc()
+    ).limit(limit)
+    return [
+        {"id": row.id, "ledger_index": int(row.ledger_index), **json.loads(row.header)}
+        for row in conn.execute(query)
+    ]

@@ -8,20 +8,22 @@ block. PostgreSQL uses psycopg 3. Writers serialise ledger appends by locking th
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 
 from soxtrail.domain.errors import InternalError, UserError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest migration. Commands compare the store against it without importing Alembic
 #: (a quarter of a second at every start); a test pins it to Alembic's own head.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 class StoreNotReadyError(UserError):
@@ -68,17 +70,37 @@ class Database:
     rolled back on any exception) and `read()` for queries.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, long_lived: bool = False) -> None:
+        """Open the store (lazily: no connection is made here).
+
+        Args:
+            url: the store URL.
+            long_lived: for a server process: keep SQLite connections open between
+                transactions (a command opens and closes its connection, which costs a WAL
+                checkpoint at every close; a server pays that once), and queue the process's
+                writers in one lock.
+        """
         self.url = normalise_url(url)
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
         kwargs: dict[str, Any] = {}
-        if self.dialect == "postgresql":
+        if self.dialect == "sqlite":
+            # Pooled connections: reopening the file costs the pragmas and, on the last
+            # close, a WAL checkpoint. A pool checkout is used by one thread at a time.
+            kwargs["poolclass"] = QueuePool
+            kwargs["pool_size"] = 8 if long_lived else 2
+            kwargs["connect_args"] = {"check_same_thread": False}
+        else:
             kwargs["pool_pre_ping"] = True
-        # SQLite keeps SQLAlchemy's default pool for files (a QueuePool): reusing a
-        # connection saves opening the file and running the pragmas for every transaction.
         self.engine = create_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
+        #: A server's threads queue for the store's single writer here, woken in turn: on
+        #: SQLite instead of polling in its busy handler (which sleeps up to 100 ms between
+        #: attempts), on PostgreSQL instead of each holding a pooled connection while it waits
+        #: for the ledger head's row lock. Other processes still queue in the database.
+        self._write_lock: AbstractContextManager[object] = (
+            threading.Lock() if long_lived else nullcontext()
+        )
 
     @property
     def display_url(self) -> str:
@@ -91,7 +113,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: everything in it commits together or not at all."""
-        with self.engine.connect() as plain:
+        with self._write_lock, self.engine.connect() as plain:
             conn = plain.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn

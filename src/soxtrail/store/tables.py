@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -175,4 +176,38 @@ control_results = Table(
     Column("occurred_at", UtcDateTime, comment="when the subject happened (merge, deployment)"),
     Column("body", Text, nullable=False, comment="canonical JSON: reasons, evidence, waiver"),
     Index(None, "run_id", "control_id", "result"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "name", String(320), nullable=False, unique=True, comment="person id, as in [identities]"
+    ),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, comment="Argon2id; NULL when the user signs in by SSO only"),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(320), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    comment="soxtrail's own users; every change is an admin entry in the ledger",
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(24), primary_key=True, comment="public token id, tok_..."),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("token_sha256", Sha256Hex, nullable=False, unique=True, comment="SHA-256 of the secret"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(320), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Column("revoked_by", String(320)),
+    Index(None, "user_id"),
+    comment=("API tokens, stored hashed; creation and revocation are admin entries in the ledger"),
 )

@@ -26,6 +26,8 @@ from soxtrail.interfaces.cli import (
     ingest,
     ledger,
     scan,
+    serve,
+    users,
     waivers,
     workspace,
 )
@@ -94,6 +96,8 @@ deploy.register(app)
 controls.register(app)
 scan.register(app)
 demo.register(app)
+users.register(app)
+serve.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,81 @@
+"""Who may do what in soxtrail's own interfaces: roles, permissions and the table between them.
+
+| permission          | admin | compliance | approver | engineer | auditor | ci |
+|---------------------|:-----:|:----------:|:--------:|:--------:|:-------:|:--:|
+| read                |   ✓   |     ✓      |    ✓     |    ✓     |    ✓    |    |
+| ingest              |   ✓   |            |          |    ✓     |         | ✓  |
+| gate                |   ✓   |            |          |    ✓     |         | ✓  |
+| waiver_request      |   ✓   |     ✓      |          |    ✓     |         |    |
+| waiver_decide       |   ✓   |     ✓      |    ✓     |          |         |    |
+| evaluate            |   ✓   |     ✓      |          |          |         |    |
+| checkpoint          |   ✓   |     ✓      |          |          |         |    |
+| manage_users        |   ✓   |            |          |          |         |    |
+
+`read` is everything a dashboard or a GET endpoint shows: evidence, results, traces, waivers,
+the ledger and its proofs. `ingest` covers `ingest` and `attest`. The auditor reads everything
+and changes nothing; `ci` ingests, attests and gates, and reads nothing else. Separation of
+duties (nobody approves their own waiver) is enforced by the waiver service on top of this.
+
+A token is scoped to a role whose permissions are a subset of its user's role (an engineer may
+mint a `ci` token, not an `approver` one); admins may mint any.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COMPLIANCE = "compliance"
+    APPROVER = "approver"
+    ENGINEER = "engineer"
+    AUDITOR = "auditor"
+    CI = "ci"
+
+
+class Permission(StrEnum):
+    READ = "read"
+    INGEST = "ingest"
+    GATE = "gate"
+    WAIVER_REQUEST = "waiver_request"
+    WAIVER_DECIDE = "waiver_decide"
+    EVALUATE = "evaluate"
+    CHECKPOINT = "checkpoint"
+    MANAGE_USERS = "manage_users"
+
+
+_P = Permission
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.COMPLIANCE: frozenset(
+        {_P.READ, _P.WAIVER_REQUEST, _P.WAIVER_DECIDE, _P.EVALUATE, _P.CHECKPOINT}
+    ),
+    Role.APPROVER: frozenset({_P.READ, _P.WAIVER_DECIDE}),
+    Role.ENGINEER: frozenset({_P.READ, _P.INGEST, _P.GATE, _P.WAIVER_REQUEST}),
+    Role.AUDITOR: frozenset({_P.READ}),
+    Role.CI: frozenset({_P.INGEST, _P.GATE}),
+}
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    """Whether `role` holds `permission`."""
+    return permission in PERMISSIONS[role]
+
+
+def may_delegate(holder: Role, token_role: Role) -> bool:
+    """Whether someone of role `holder` may mint a token of role `token_role`."""
+    return PERMISSIONS[token_role] <= PERMISSIONS[holder]
+
+
+def parse_role(text: str) -> Role:
+    """A role from its name.
+
+    Raises:
+        ValueError: no such role (the message lists the roles).
+    """
+    try:
+        return Role(text.strip().lower())
+    except ValueError as exc:
+        known = ", ".join(r.value for r in Role)
+        raise ValueError(f"no role {text!r} (roles: {known})") from exc

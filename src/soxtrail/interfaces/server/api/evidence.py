@@ -1,0 +1,117 @@
+"""`POST /api/v1/ingest/{source}` and `POST /api/v1/attest/{kind}`: evidence in, as the CLI."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from soxtrail.domain.errors import UsageError
+from soxtrail.domain.roles import Permission
+from soxtrail.interfaces.server.metrics import Metrics
+from soxtrail.interfaces.server.security import require, server_state
+from soxtrail.interfaces.server.webhooks import read_body
+from soxtrail.services.ingest import AutoAdapter, IngestReport, ingest_body, parse_hints
+from soxtrail.services.users import Principal
+from soxtrail.sources.registry import all_adapters, get_adapter
+
+router = APIRouter(tags=["evidence"])
+
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "application/json": {"schema": {"type": "object"}},
+        },
+    }
+}
+
+
+class AttestKind(StrEnum):
+    junit = "junit"
+    sarif = "sarif"
+    terraform_plan = "terraform-plan"
+    terraform_apply = "terraform-apply"
+    cyclonedx = "cyclonedx"
+    provenance = "provenance"
+
+
+_ATTEST_SOURCE = {
+    AttestKind.junit: "junit",
+    AttestKind.sarif: "sarif",
+    AttestKind.terraform_plan: "terraform-plan",
+    AttestKind.terraform_apply: "terraform-apply",
+    AttestKind.cyclonedx: "cyclonedx",
+    AttestKind.provenance: "intoto",
+}
+
+
+async def _ingest(
+    request: Request, source: str, name: str, hints: dict[str, str]
+) -> dict[str, Any]:
+    state = server_state(request)
+    adapter = AutoAdapter(all_adapters()) if source == "auto" else get_adapter(source)
+    body = await read_body(request, state.config.model.server.max_body_bytes)
+    report: IngestReport = await run_in_threadpool(
+        ingest_body,
+        state.db,
+        adapter,
+        body,
+        name=name,
+        hints=hints,
+        signer=state.signer,
+        origin=state.origin,
+        clock=state.clock,
+    )
+    metrics = request.app.state.metrics
+    assert isinstance(metrics, Metrics)
+    metrics.ingested.labels(source).inc(report.counts.records_new)
+    metrics.ingested_documents.labels(source).inc(report.counts.documents_new)
+    return report.to_json()
+
+
+@router.post("/ingest/{source}", openapi_extra=_BODY, summary="Ingest one input (as `ingest`)")
+async def ingest(
+    request: Request,
+    source: str,
+    _caller: Annotated[Principal, Depends(require(Permission.INGEST))],
+    name: Annotated[
+        str | None, Query(description="A file name for the body (its suffix picks the framing).")
+    ] = None,
+    hint: Annotated[
+        list[str] | None, Query(description="KEY=VALUE facts the body does not carry.")
+    ] = None,
+) -> dict[str, Any]:
+    """Store the request body as `soxtrail ingest SOURCE -` would: one transaction, each new
+    document and record with a ledger entry, a signed checkpoint; the same body again changes
+    nothing. The body is one document or NDJSON (gzip accepted). The answer is the CLI's
+    `--format json` report."""
+    return await _ingest(request, source, name or f"api-{source}.json", parse_hints(hint or []))
+
+
+@router.post("/attest/{kind}", openapi_extra=_BODY, summary="Attach CI results to a commit")
+async def attest(
+    request: Request,
+    kind: AttestKind,
+    _caller: Annotated[Principal, Depends(require(Permission.INGEST))],
+    repo: Annotated[str, Query(description="The repository (owner/name).")],
+    commit: Annotated[str, Query(description="The full commit sha the report is about.")],
+    run: str | None = None,
+    tool: str | None = None,
+    name: str | None = None,
+) -> dict[str, Any]:
+    """As `soxtrail attest KIND - --repo R --commit SHA`: JUnit, SARIF, Terraform plans and
+    applies, CycloneDX SBOMs and in-toto provenance about one commit."""
+    if len(commit) != 40 and len(commit) != 64:
+        raise UsageError(f"commit {commit!r} is not a full sha (40 or 64 hex digits)")
+    hints = {"repo": repo, "commit": commit.lower()}
+    if run:
+        hints["run"] = run
+    if tool:
+        hints["tool"] = tool
+    source = _ATTEST_SOURCE[kind]
+    suffix = {"junit": ".xml", "sarif": ".sarif"}.get(source, ".json")
+    return await _ingest(request, source, name or f"attest-{source}{suffix}", hints)
