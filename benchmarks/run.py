@@ -18,6 +18,7 @@ import platform
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -26,6 +27,20 @@ from benchmarks.common import Row
 
 MODULES = ["ingest", "ledger", "scan_git", "gate", "report", "access", "server"]
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+
+def _as_row(section: str, row: Row | dict[str, Any]) -> Row:
+    """Benchmarks return `Row`s or plain dicts (benchmark, case, value, unit[, target, note])."""
+    if isinstance(row, Row):
+        return row
+    return Row(
+        section=section,
+        measure=f"{row['benchmark']} ({row['case']})" if row.get("case") else str(row["benchmark"]),
+        value=float(row["value"]),
+        unit=str(row["unit"]),
+        target=str(row.get("target", "")),
+        note=str(row.get("note", "")),
+    )
 
 
 def _machine() -> str:
@@ -86,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         if not hasattr(module, "run"):
             continue
         console.print(f"[bold]benchmark {name}[/] …")
-        rows.extend(module.run(args.quick))
+        rows.extend(_as_row(name, r) for r in module.run(args.quick))
     table = Table("section", "measure", "value", "unit", "target", "notes", show_lines=False)
     for row in rows:
         table.add_row(row.section, row.measure, row.shown(), row.unit, row.target, row.note)
