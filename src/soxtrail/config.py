@@ -29,13 +29,11 @@ from pydantic import (
     field_validator,
 )
 
+from soxtrail.defaults import DEFAULT_KEY_FILE, DEFAULT_STORE_URL
 from soxtrail.domain.errors import ConfigError
 from soxtrail.domain.globs import GlobError, PathGlobs
 from soxtrail.domain.systems import Identities, System
 
-DEFAULT_CONFIG_NAME = "soxtrail.toml"
-DEFAULT_STORE_URL = "sqlite:///.soxtrail/soxtrail.db"
-DEFAULT_KEY_FILE = ".soxtrail/ledger.key"
 DEFAULT_TICKET_PATTERNS = ("[A-Z][A-Z0-9]+-[0-9]+", "CHG[0-9]{7}")
 _CONTROL_ID = re.compile(r"^[A-Z]{2,8}-[0-9]{2,4}$")
 _SYSTEM_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")

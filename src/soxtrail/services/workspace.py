@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from soxtrail.config import DEFAULT_CONFIG_NAME, load_config
+from soxtrail.config import load_config
+from soxtrail.defaults import DEFAULT_CONFIG_NAME
 from soxtrail.services.clock import Clock
 from soxtrail.services.keys import create_key, load_signer
 from soxtrail.store.database import Database

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from soxtrail.domain.errors import UsageError
-from soxtrail.sources.base import Adapter
+
+if TYPE_CHECKING:
+    from soxtrail.sources.base import Adapter
 
 #: name -> "module:attribute" of an Adapter instance.
 _ADAPTERS: dict[str, str] = {

@@ -8,10 +8,6 @@ from typing import Annotated
 import typer
 
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
-from soxtrail.interfaces.cli.ingest import _print_report
-from soxtrail.services.ingest import ingest
-from soxtrail.sources.framing import InputSource
-from soxtrail.sources.registry import get_adapter
 
 
 class AttestKind(StrEnum):
@@ -50,6 +46,11 @@ def attest(
     """Attach CI results to a commit: JUnit test reports, SARIF scans, Terraform plans (and
     `terraform-apply` for the plan that was applied: CM-11 compares the digests), CycloneDX
     SBOMs and in-toto/SLSA provenance. The files do not name their commit; this does."""
+    from soxtrail.interfaces.cli.ingest import _print_report
+    from soxtrail.services.ingest import ingest
+    from soxtrail.sources.framing import InputSource
+    from soxtrail.sources.registry import get_adapter
+
     cli = state(ctx)
     adapter = get_adapter(_SOURCE[kind])
     hints = {"repo": repo, "commit": commit.lower()}

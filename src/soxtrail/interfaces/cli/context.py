@@ -8,19 +8,23 @@ import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from soxtrail.config import DEFAULT_CONFIG_NAME, Config, load_config
+from soxtrail.defaults import DEFAULT_CONFIG_NAME
 from soxtrail.domain.errors import UsageError
-from soxtrail.ledger.note import NoteSigner
-from soxtrail.policy.engine import Engine, make_engine
-from soxtrail.policy.library import Library, load_library
 from soxtrail.services.clock import Clock, system_clock
-from soxtrail.services.keys import load_signer
-from soxtrail.store.database import Database
+
+if TYPE_CHECKING:
+    # Heavy modules (pydantic models, SQLAlchemy, the OPA library, cryptography) load only
+    # when a command needs them: `soxtrail gate` in a pipeline pays for what it uses.
+    from soxtrail.config import Config
+    from soxtrail.ledger.note import NoteSigner
+    from soxtrail.policy.engine import Engine
+    from soxtrail.policy.library import Library
+    from soxtrail.store.database import Database
 
 
 class OutputFormat(StrEnum):
@@ -56,6 +60,8 @@ class CliState:
 
     @property
     def config(self) -> Config:
+        from soxtrail.config import load_config
+
         if self._config is None:
             explicit = self.config_path is not None
             path = self.config_path or Path(DEFAULT_CONFIG_NAME)
@@ -66,6 +72,8 @@ class CliState:
 
     def database(self, *, check: bool = True) -> Database:
         """The store, checked to be initialised and at the current schema."""
+        from soxtrail.store.database import Database
+
         if self._db is None:
             self._db = Database(self.config.store_url)
         if check:
@@ -74,6 +82,8 @@ class CliState:
 
     def library(self) -> Library:
         """The control library in force (built-in plus configured directories)."""
+        from soxtrail.policy.library import load_library
+
         if self._library is None:
             config = self.config
             self._library = load_library(
@@ -85,6 +95,8 @@ class CliState:
 
     def engine(self) -> Engine:
         """The policy engine, compiled once with the library."""
+        from soxtrail.policy.engine import make_engine
+
         if self._engine is None:
             self._engine = make_engine(self.library(), self.config.model.policy.engine)
         return self._engine
@@ -101,6 +113,8 @@ class CliState:
         return actor
 
     def signer(self) -> NoteSigner:
+        from soxtrail.services.keys import load_signer
+
         return load_signer(self.config.key_file, self.config.origin)
 
     def close(self) -> None:

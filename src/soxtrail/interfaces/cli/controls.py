@@ -9,12 +9,7 @@ import typer
 from rich.table import Table
 
 from soxtrail.domain.errors import NotFoundError, VerdictError
-from soxtrail.domain.period import parse_period
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
-from soxtrail.interfaces.cli.progress import RichProgress
-from soxtrail.policy.engine import OpaEngine
-from soxtrail.policy.library import load_library
-from soxtrail.services.period import evaluate_period
 
 app = typer.Typer(
     help="The SOX controls in force: built-in Rego policies plus your own directories.",
@@ -108,6 +103,9 @@ def test(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Run every Rego unit test (`test_*` rules) of the library with OPA. Exit 1 on failure."""
+    from soxtrail.policy.engine import OpaEngine
+    from soxtrail.policy.library import load_library
+
     cli = state(ctx)
     config = cli.config
     directories = [config.resolve(d) for d in config.model.policy.directories]
@@ -155,6 +153,10 @@ def evaluate(
     """Evaluate every control over every subject of the period (each merged change request,
     production deployment, protected-branch push and commit, Terraform apply, protected
     branch) and store the results as a ledgered run that reports and the dashboard read."""
+    from soxtrail.domain.period import parse_period
+    from soxtrail.interfaces.cli.progress import RichProgress
+    from soxtrail.services.period import evaluate_period
+
     cli = state(ctx)
     with RichProgress(cli.err, unit="items") as progress:
         summaries = evaluate_period(

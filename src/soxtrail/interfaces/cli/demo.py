@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from soxtrail.demo.run import run_demo
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
-from soxtrail.interfaces.cli.gate import print_decision
 
 
 def demo(
@@ -22,6 +20,9 @@ def demo(
     """Build a demo workspace (SQLite, a real git repository, real-format events from
     GitHub, Jira and CI) and run the whole flow: ingest, gate a clean change (allowed) and a
     self-approved one (denied, with reasons), evaluate the period, verify the ledger."""
+    from soxtrail.demo.run import run_demo
+    from soxtrail.interfaces.cli.gate import print_decision
+
     cli = state(ctx)
     report = run_demo(directory)
     if output is OutputFormat.json:

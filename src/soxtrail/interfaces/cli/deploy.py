@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
-from soxtrail.services.deployments import detect_drift, record_deployment
 
 deploy_app = typer.Typer(
     help="Deployments made by pipelines that send no forge event.", no_args_is_help=True
@@ -34,6 +33,8 @@ def record(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Record a deployment as evidence (CM-06, CM-07 and change sets read it)."""
+    from soxtrail.services.deployments import record_deployment
+
     cli = state(ctx)
     record_id, document = record_deployment(
         cli.database(),
@@ -65,6 +66,8 @@ def drift(
 ) -> None:
     """Compare what runs in ENV (the newest snapshot) with the last approved deployment.
     Exit 1 on drift, naming what differs. The result is recorded as evidence for CM-07."""
+    from soxtrail.services.deployments import detect_drift
+
     cli = state(ctx)
     report = detect_drift(
         cli.database(),

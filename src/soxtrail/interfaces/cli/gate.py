@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, CliState, OutputFormat, state
-from soxtrail.services.gate import GateDecision, decide_gate
 
 _STYLE = {
     "pass": "green",
@@ -17,6 +16,9 @@ _STYLE = {
     "fail": "red",
     "error": "bold red",
 }
+
+if TYPE_CHECKING:
+    from soxtrail.services.gate import GateDecision
 
 
 def gate(
@@ -37,6 +39,8 @@ def gate(
     change set since the last deployment, apply approved waivers, record the decision in the
     ledger. Exit 0 allow, 1 deny, 2 bad usage or input, 3 internal error. Missing evidence,
     an undefined rule or an engine error is `error`, and `error` denies."""
+    from soxtrail.services.gate import decide_gate
+
     cli = state(ctx)
     decision = decide_gate(
         cli.database(),

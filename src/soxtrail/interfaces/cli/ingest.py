@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
-from soxtrail.interfaces.cli.progress import RichProgress
-from soxtrail.services.ingest import (
-    AutoAdapter,
-    IngestReport,
-    ingest,
-    parse_hints,
-    stdin_or_paths,
-)
-from soxtrail.sources.registry import all_adapters, get_adapter, names
+
+if TYPE_CHECKING:
+    from soxtrail.services.ingest import (
+        IngestReport,
+    )
 
 
 def ingest_command(
@@ -59,6 +55,10 @@ def ingest_command(
     is signed. Ingesting the same documents again changes nothing. A malformed document
     stops the ingest with exit code 2, naming the file, the position and the problem.
     """
+    from soxtrail.interfaces.cli.progress import RichProgress
+    from soxtrail.services.ingest import AutoAdapter, ingest, parse_hints, stdin_or_paths
+    from soxtrail.sources.registry import all_adapters, get_adapter
+
     cli = state(ctx)
     adapter = AutoAdapter(all_adapters()) if source == "auto" else get_adapter(source)
     db = cli.database()
@@ -101,6 +101,8 @@ def _print_report(out: object, report: IngestReport) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from soxtrail.sources.registry import names
+
     app.command(
         "ingest",
         epilog="Sources: " + (", ".join(names()) or "(none yet)") + ", auto.",

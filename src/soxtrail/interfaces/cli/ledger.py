@@ -8,9 +8,6 @@ import typer
 
 from soxtrail.domain.errors import TamperError
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
-from soxtrail.interfaces.cli.progress import RichProgress
-from soxtrail.ledger.note import NoteVerifier
-from soxtrail.services import ledger as ledger_service
 
 app = typer.Typer(
     help="The tamper-evident ledger: an RFC 9162 Merkle tree over every document, record, "
@@ -22,6 +19,8 @@ app = typer.Typer(
 @app.command("status")
 def status(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
     """Size, root hash and latest signed checkpoint of the ledger."""
+    from soxtrail.services import ledger as ledger_service
+
     cli = state(ctx)
     report = ledger_service.status(cli.database(), cli.signer(), cli.config.origin)
     if output is OutputFormat.json:
@@ -48,6 +47,8 @@ def checkpoint(
 ) -> None:
     """Sign a checkpoint of the current tree with the ledger key. All checkpoints are kept:
     hand them to auditors or witnesses so that a later rewrite of history is detectable."""
+    from soxtrail.services import ledger as ledger_service
+
     cli = state(ctx)
     cp = ledger_service.checkpoint(
         cli.database(), cli.signer(), cli.config.origin, cli.clock, force=force
@@ -75,6 +76,8 @@ def prove(
 ) -> None:
     """The inclusion proof of one entry: its leaf index, the audit path and the signed
     checkpoint whose root it leads to. Verifiable offline with `soxtrail.ledger`."""
+    from soxtrail.services import ledger as ledger_service
+
     cli = state(ctx)
     document = ledger_service.prove(cli.database(), ident)
     if output is OutputFormat.json:
@@ -102,6 +105,8 @@ def consistency(
 ) -> None:
     """The consistency proof that the tree of OLD_SIZE entries is a prefix of the tree of
     NEW_SIZE entries: nothing before OLD_SIZE was changed, dropped or reordered."""
+    from soxtrail.services import ledger as ledger_service
+
     cli = state(ctx)
     document = ledger_service.consistency(cli.database(), old, new)
     if output is OutputFormat.json:
@@ -130,6 +135,10 @@ def verify(
     """Recompute every leaf and stored subtree from the stored entries, bind every entry to
     its row, and check every checkpoint's signature and root. Exit 1 on any mismatch,
     naming the first bad index and what is wrong."""
+    from soxtrail.interfaces.cli.progress import RichProgress
+    from soxtrail.ledger.note import NoteVerifier
+    from soxtrail.services import ledger as ledger_service
+
     cli = state(ctx)
     verifiers = [NoteVerifier.from_key(k) for k in key] if key else [cli.signer().verifier()]
     with RichProgress(cli.err, unit="items") as progress:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from soxtrail.domain.errors import UsageError
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
-from soxtrail.interfaces.cli.progress import RichProgress
-from soxtrail.services.ingest import IngestReport
+
+if TYPE_CHECKING:
+    from soxtrail.services.ingest import IngestReport
 
 
 def scan_git_command(
@@ -61,6 +62,7 @@ def scan_git_command(
     signature as git verifies it against the keys in `[signing]` only. A second scan reads
     only the commits added since the first; scanning again changes nothing.
     """
+    from soxtrail.interfaces.cli.progress import RichProgress
     from soxtrail.services.scan import scan_git
     from soxtrail.sources.git_repo import repo_name_from_remote
 

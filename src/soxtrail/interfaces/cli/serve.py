@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 
 from soxtrail.interfaces.cli.context import state
-from soxtrail.services.admin import record_configuration
 
 
 def serve(
@@ -33,6 +32,8 @@ def serve(
     over the same configuration and store as the CLI. Several replicas may share one
     PostgreSQL store. Secrets come from the environment variables [server] names."""
     import uvicorn
+
+    from soxtrail.services.admin import record_configuration
 
     cli = state(ctx)
     config = cli.config

@@ -13,8 +13,6 @@ from rich.table import Table
 
 from soxtrail.domain.errors import UsageError
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, CliState, OutputFormat, state
-from soxtrail.services import users as service
-from soxtrail.store import users as store
 
 app = typer.Typer(
     help="Users of the server and dashboard (roles: admin, compliance, approver, engineer, "
@@ -70,6 +68,8 @@ def add(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Add a user. Without a password they sign in by SSO only."""
+    from soxtrail.services import users as service
+
     cli = state(ctx)
     user = service.add_user(
         cli.database(),
@@ -91,6 +91,9 @@ def add(
 @app.command("list")
 def list_users(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
     """Every user with role, status and whether they have a local password."""
+    from soxtrail.services import users as service
+    from soxtrail.store import users as store
+
     cli = state(ctx)
     with cli.database().read() as conn:
         users = store.all_users(conn)
@@ -115,6 +118,8 @@ def disable(
     ctx: typer.Context, name: Annotated[str, typer.Argument()], actor: str | None = ACTOR
 ) -> None:
     """Disable a user: their sessions and tokens stop working at once."""
+    from soxtrail.services import users as service
+
     cli = state(ctx)
     service.set_active(
         cli.database(),
@@ -133,6 +138,8 @@ def enable(
     ctx: typer.Context, name: Annotated[str, typer.Argument()], actor: str | None = ACTOR
 ) -> None:
     """Enable a disabled user again."""
+    from soxtrail.services import users as service
+
     cli = state(ctx)
     service.set_active(
         cli.database(),
@@ -154,6 +161,8 @@ def password(
     actor: str | None = ACTOR,
 ) -> None:
     """Set a user's local password (prompted, or from stdin)."""
+    from soxtrail.services import users as service
+
     cli = state(ctx)
     secret = _password(stdin, not stdin)
     assert secret is not None
@@ -197,6 +206,8 @@ def token_create(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Mint an API token. The secret is printed once and never stored (only its SHA-256)."""
+    from soxtrail.services import users as service
+
     cli = state(ctx)
     minted = service.create_token(
         cli.database(),
@@ -227,6 +238,8 @@ def token_revoke(
     actor: str | None = ACTOR,
 ) -> None:
     """Revoke a token at once."""
+    from soxtrail.services import users as service
+
     cli = state(ctx)
     service.revoke_token(
         cli.database(),
@@ -246,6 +259,9 @@ def token_list(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Tokens with their role, expiry and status (never their secret)."""
+    from soxtrail.services import users as service
+    from soxtrail.store import users as store
+
     cli = state(ctx)
     now = cli.clock()
     with cli.database().read() as conn:

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from soxtrail.domain.errors import UsageError
 from soxtrail.interfaces.cli.context import ACTOR_OPTION, FORMAT_OPTION, OutputFormat, state
-from soxtrail.services import waivers as service
 
 app = typer.Typer(
     help="Waivers: a failed control for one subject, accepted with a reason until a date. "
     "Approved by someone other than the requester and the change's authors; all in the ledger.",
     no_args_is_help=True,
 )
+
+if TYPE_CHECKING:
+    from soxtrail.services import waivers as service
 
 
 def _date(text: str) -> datetime:
@@ -47,6 +49,8 @@ def request(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Request a waiver. It applies only once another person approves it."""
+    from soxtrail.services import waivers as service
+
     cli = state(ctx)
     if control not in {m.id for m in cli.library().controls}:
         raise UsageError(f"no control {control!r} (see soxtrail controls list)")
@@ -96,6 +100,8 @@ def _decide(
     actor: str | None,
     output: OutputFormat,
 ) -> None:
+    from soxtrail.services import waivers as service
+
     cli = state(ctx)
     waiver = service.decide_waiver(
         cli.database(),
@@ -118,6 +124,8 @@ def list_waivers(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Every waiver with its status (requested, approved, rejected, revoked, expired)."""
+    from soxtrail.services import waivers as service
+
     cli = state(ctx)
     now = cli.clock()
     with cli.database().read() as conn:

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
-from soxtrail.services.workspace import init_workspace
 
 db_app = typer.Typer(help="Store maintenance: schema migrations.", no_args_is_help=True)
 
@@ -28,6 +27,8 @@ def init(
     database to the current schema. With `--db URL` the database is created there instead
     of where the configuration points (e.g. a PostgreSQL server).
     """
+    from soxtrail.services.workspace import init_workspace
+
     cli = state(ctx)
     report = init_workspace(
         directory, db_url=cli.db_url, env_db=os.environ.get("SOXTRAIL_DB"), clock=cli.clock

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from soxtrail.config import DEFAULT_CONFIG_NAME, load_config
+from soxtrail.config import load_config
+from soxtrail.defaults import DEFAULT_CONFIG_NAME
 from soxtrail.interfaces.server.app import create_app
 from soxtrail.interfaces.server.state import ServerState
 
