@@ -8,10 +8,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from soxtrail.domain.errors import VerdictError
+from soxtrail.domain.errors import UsageError, VerdictError
 from soxtrail.domain.period import parse_period
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
 from soxtrail.services.report import FORMATS, parse_formats, write_pack
+
+
+def _label(period: str) -> str:
+    """A period label; a label that is not a period form (the demo's `demo`) is looked up as
+    the stored run's label as written."""
+    try:
+        return parse_period(period).label
+    except UsageError:
+        return period.strip()
+
 
 SEED_HELP = "Seed of the sample (any text; the auditor's choice). Same seed, same sample."
 SIZE_HELP = "Sample size instead of the one the control's frequency and risk give."
@@ -38,7 +48,6 @@ def report(
         str | None, typer.Option("--seed", help=SEED_HELP + " Default: the run id.")
     ] = None,
     size: Annotated[int | None, typer.Option("--size", min=1, help=SIZE_HELP)] = None,
-    output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Write the evidence pack of a period from its stored run (`soxtrail controls eval`
     first): per control its description, objective, frequency, SOX references and test
@@ -47,7 +56,7 @@ def report(
     pipeline, and every exception. Exit 1 when a sampled result no longer follows from the
     evidence (evaluate again), 2 when the period has no stored run."""
     cli = state(ctx)
-    label = parse_period(period).label
+    label = _label(period)
     summary = write_pack(
         cli.database(),
         cli.config,
@@ -63,17 +72,14 @@ def report(
         seed=seed,
         size=size,
     )
-    if output is OutputFormat.json:
-        cli.print_json(summary.to_json())
-    else:
-        for path in summary.files:
-            cli.out.print(f"[green]✓[/] {path}")
-        if summary.bundle:
-            cli.out.print(f"[green]✓[/] {summary.bundle} (verify: soxtrail bundle verify PATH)")
-        cli.out.print(
-            f"{summary.controls} control(s), {summary.samples} sampled item(s), "
-            f"{summary.exceptions} exception(s), {summary.findings} completeness finding(s)"
-        )
+    for path in summary.files:
+        cli.out.print(f"[green]✓[/] {path}")
+    if summary.bundle:
+        cli.out.print(f"[green]✓[/] {summary.bundle} (verify: soxtrail bundle verify PATH)")
+    cli.out.print(
+        f"{summary.controls} control(s), {summary.samples} sampled item(s), "
+        f"{summary.exceptions} exception(s), {summary.findings} completeness finding(s)"
+    )
     if summary.discrepancies:
         for line in summary.discrepancies:
             cli.err.print(f"[red]✗[/] {line}", markup=True, highlight=False)
@@ -99,7 +105,7 @@ def sample(
     from soxtrail.services.report.sampling import METHOD
 
     cli = state(ctx)
-    label = parse_period(period).label
+    label = _label(period)
     with cli.database().read() as conn:
         sections = sample_only(
             conn,
