@@ -8,6 +8,7 @@
    (denied, with the reasons).
 4. Evaluate the controls over the demo period and store the run.
 5. Verify the ledger end to end.
+6. Write the auditor's evidence pack (HTML, PDF, XLSX, JSON and the bundle) of the period.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from soxtrail.policy.library import load_library
 from soxtrail.services.gate import GateDecision, decide_gate
 from soxtrail.services.ledger import verify
 from soxtrail.services.period import RunSummary, evaluate_period
+from soxtrail.services.report import PackSummary, write_pack
 
 MARKER = ".soxtrail-demo"
 
@@ -37,6 +39,7 @@ class DemoReport:
     runs: list[RunSummary] = field(default_factory=list)
     ledger_size: int = 0
     ledger_ok: bool = False
+    pack: PackSummary | None = None
     steps: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -46,6 +49,7 @@ class DemoReport:
             "gates": [d.to_json() for d in (self.clean, self.self_approved) if d is not None],
             "runs": [r.to_json() for r in self.runs],
             "ledger": {"size": self.ledger_size, "verified": self.ledger_ok},
+            "evidence_pack": self.pack.to_json() if self.pack else None,
             "steps": self.steps,
         }
 
@@ -139,6 +143,18 @@ def run_demo(directory: Path) -> DemoReport:
         verified = verify(scenario.db, [scenario.signer.verifier()], scenario.config.origin)
         report.ledger_ok = verified.ok
         report.ledger_size = verified.size
+        report.pack = write_pack(
+            scenario.db,
+            scenario.config,
+            library,
+            engine,
+            period_label=period.label,
+            out=directory / "evidence-pack",
+            now=scenario.clock(),
+            signer=scenario.signer,
+            bundle=True,
+            seed="demo",
+        )
     finally:
         scenario.close()
     return report

@@ -86,7 +86,7 @@ class RunSummary:
         }
 
 
-def _base(ctx: pi.Context, library: Library, phase: str = "period") -> dict[str, Any]:
+def base_document(ctx: pi.Context, library: Library, phase: str = "period") -> dict[str, Any]:
     return {
         "schema": 1,
         "phase": phase,
@@ -112,42 +112,89 @@ def _merged_prs(ctx: pi.Context, period: Period) -> list[StoredEvidence]:
     latest: dict[str, StoredEvidence] = {}
     for repo in ctx.system.repos:
         for stored in of_kind(ctx.conn, ["change_request"], repo=repo, end=period.end):
-            facts = stored.evidence.facts
-            assert isinstance(facts, ChangeRequestFacts)
-            if not facts.merged or facts.merged_at is None or facts.merged_at not in period:
-                continue
-            if facts.base_ref and facts.base_ref not in ctx.system.protected_branches:
-                continue
-            latest[stored.evidence.change_request or stored.evidence.subject] = stored
+            if merged_in_period(ctx, stored, period):
+                latest[stored.evidence.change_request or stored.evidence.subject] = stored
     return [latest[k] for k in sorted(latest)]
+
+
+def merged_in_period(ctx: pi.Context, stored: StoredEvidence, period: Period) -> bool:
+    """A change request record that merged into a protected branch within the period."""
+    facts = stored.evidence.facts
+    assert isinstance(facts, ChangeRequestFacts)
+    if not facts.merged or facts.merged_at is None or facts.merged_at not in period:
+        return False
+    return not (facts.base_ref and facts.base_ref not in ctx.system.protected_branches)
+
+
+def change_request_batch(
+    ctx: pi.Context, library: Library, merges: Sequence[StoredEvidence]
+) -> Batch:
+    """One input about some merged change requests (also used by reports, one at a time)."""
+    commits: list[dict[str, Any]] = []
+    requests: list[dict[str, Any]] = []
+    when: dict[str, datetime] = {}
+    for merge in merges:
+        change_set = change_request_change_set(ctx.conn, merge)
+        doc = pi.change_set_json(ctx, change_set)
+        commits.extend(doc["commits"])
+        requests.extend(doc["change_requests"])
+        facts = merge.evidence.facts
+        assert isinstance(facts, ChangeRequestFacts)
+        when[merge.evidence.change_request or merge.evidence.subject] = (
+            facts.merged_at or merge.evidence.occurred_at
+        )
+    document = base_document(ctx, library)
+    document["change_set"] = {
+        "base": None,
+        "head": None,
+        "complete": True,
+        "commits": commits,
+        "change_requests": requests,
+    }
+    return Batch("change_request", document, when)
 
 
 def change_request_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
     prs = _merged_prs(ctx, period)
     for start in range(0, len(prs), BATCH):
-        chunk = prs[start : start + BATCH]
-        commits: list[dict[str, Any]] = []
-        requests: list[dict[str, Any]] = []
-        when: dict[str, datetime] = {}
-        for merge in chunk:
-            change_set = change_request_change_set(ctx.conn, merge)
-            doc = pi.change_set_json(ctx, change_set)
-            commits.extend(doc["commits"])
-            requests.extend(doc["change_requests"])
-            facts = merge.evidence.facts
-            assert isinstance(facts, ChangeRequestFacts)
-            when[merge.evidence.change_request or merge.evidence.subject] = (
-                facts.merged_at or merge.evidence.occurred_at
-            )
-        document = _base(ctx, library)
-        document["change_set"] = {
-            "base": None,
-            "head": None,
-            "complete": True,
-            "commits": commits,
-            "change_requests": requests,
-        }
-        yield Batch("change_request", document, when)
+        yield change_request_batch(ctx, library, prs[start : start + BATCH])
+
+
+def in_deployment_population(ctx: pi.Context, stored: StoredEvidence) -> bool:
+    """A successful deployment of one of the system's repositories (its production is checked
+    by the caller, which reads deployments per production environment)."""
+    facts = stored.evidence.facts
+    assert isinstance(facts, DeploymentFacts)
+    return (
+        facts.status == "success" and bool(facts.sha) and stored.evidence.repo in ctx.system.repos
+    )
+
+
+def deployment_batch(
+    ctx: pi.Context, library: Library, stored: StoredEvidence, period: Period
+) -> Batch:
+    """The input about one recorded deployment, as of its own time (also used by reports)."""
+    facts = stored.evidence.facts
+    assert isinstance(facts, DeploymentFacts)
+    assert facts.sha and stored.evidence.repo and stored.evidence.environment
+    repo, environment = stored.evidence.repo, stored.evidence.environment
+    at = stored.evidence.occurred_at
+    local = pi.Context(
+        conn=ctx.conn, config=ctx.config, system=ctx.system, now=at, waivers=ctx.waivers
+    )
+    base = pi.last_deployment(local, repo, environment, at)
+    document = deployment_input(
+        local,
+        library,
+        repo=repo,
+        environment=environment,
+        commit=facts.sha,
+        base_record=base,
+        phase="period",
+        recorded=stored,
+    )
+    document["drift"] = _drift_after(ctx, environment, at, period.end)
+    return Batch("deployment", document, {stored.evidence.subject: at})
 
 
 def deployment_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
@@ -156,28 +203,8 @@ def deployment_batches(ctx: pi.Context, library: Library, period: Period) -> Ite
         for stored in of_kind(
             ctx.conn, ["deployment"], environment=environment, start=period.start, end=period.end
         ):
-            facts = stored.evidence.facts
-            assert isinstance(facts, DeploymentFacts)
-            repo = stored.evidence.repo
-            if facts.status != "success" or not facts.sha or repo not in ctx.system.repos:
-                continue
-            at = stored.evidence.occurred_at
-            local = pi.Context(
-                conn=ctx.conn, config=ctx.config, system=ctx.system, now=at, waivers=ctx.waivers
-            )
-            base = pi.last_deployment(local, repo, environment, at)
-            document = deployment_input(
-                local,
-                library,
-                repo=repo,
-                environment=environment,
-                commit=facts.sha,
-                base_record=base,
-                phase="period",
-                recorded=stored,
-            )
-            document["drift"] = _drift_after(ctx, environment, at, period.end)
-            yield Batch("deployment", document, {stored.evidence.subject: at})
+            if in_deployment_population(ctx, stored):
+                yield deployment_batch(ctx, library, stored, period)
 
 
 def _drift_after(
@@ -222,7 +249,7 @@ def push_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[
         push["via_change_request"] = bool(push["after"] and push["after"] in merged)
     for start in range(0, len(pushes), BATCH):
         chunk = pushes[start : start + BATCH]
-        document = _base(ctx, library)
+        document = base_document(ctx, library)
         document["pushes"] = chunk
         yield Batch("push", document, {p["subject"]: parse_instant_epoch(p["at"]) for p in chunk})
 
@@ -231,7 +258,7 @@ def parse_instant_epoch(value: int | None) -> datetime:
     return datetime.fromtimestamp(value or 0, tz=UTC)
 
 
-def _tip(ctx: pi.Context, repo: str, branch: str, before: datetime) -> str | None:
+def branch_tip(ctx: pi.Context, repo: str, branch: str, before: datetime) -> str | None:
     """The newest commit on `branch` committed before `before` (from scan-git records)."""
     for stored in of_kind(ctx.conn, ["commit"], repo=repo, end=before, newest_first=True):
         facts = stored.evidence.facts
@@ -244,16 +271,16 @@ def commit_batches(ctx: pi.Context, library: Library, period: Period) -> Iterato
     """Commits that reached protected branches in the period, with their change requests."""
     for repo in ctx.system.repos:
         for branch in ctx.system.protected_branches:
-            head = _tip(ctx, repo, branch, period.end)
+            head = branch_tip(ctx, repo, branch, period.end)
             if head is None:
                 continue
-            base = _tip(ctx, repo, branch, period.start)
+            base = branch_tip(ctx, repo, branch, period.start)
             change_set = build_change_set(ctx.conn, repo, head, base)
             doc = pi.change_set_json(ctx, change_set)
             for start in range(0, len(doc["commits"]), BATCH):
                 chunk = doc["commits"][start : start + BATCH]
                 wanted = {c["change_request"] for c in chunk}
-                document = _base(ctx, library)
+                document = base_document(ctx, library)
                 document["change_set"] = {
                     "base": base,
                     "head": head,
@@ -292,7 +319,7 @@ def iac_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[B
             doc = pi.change_set_json(ctx, change_set)
             scans = pi.verification_json(ctx, [sha])["scans"]
             items = [i for i in pi.iac_json(ctx, doc, scans) if i["applied_sha256"]]
-            document = _base(ctx, library)
+            document = base_document(ctx, library)
             document["iac"] = items
             yield Batch(
                 "iac_apply", document, {i["subject"]: stored.evidence.occurred_at for i in items}
@@ -301,7 +328,7 @@ def iac_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[B
 
 def protection_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
     at_end = pi.Context(conn=ctx.conn, config=ctx.config, system=ctx.system, now=period.end)
-    document = _base(at_end, library)
+    document = base_document(at_end, library)
     for repo in ctx.system.repos:
         document["protection"].extend(pi.protection_json(at_end, repo, period.start))
     yield Batch("protection", document, {p["subject"]: period.end for p in document["protection"]})

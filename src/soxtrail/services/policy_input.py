@@ -41,7 +41,7 @@ from soxtrail.domain.instants import epoch_seconds
 from soxtrail.domain.systems import System
 from soxtrail.services.changeset import ChangeSet, CommitNode
 from soxtrail.services.waivers import Waiver
-from soxtrail.store.queries import by_commits, by_keys, by_subjects, of_kind
+from soxtrail.store.queries import by_commits, by_keys, by_subjects, iter_deployments, of_kind
 
 #: Committers that mean "the forge made this commit" (merge and squash commits).
 FORGE_COMMITTERS = {"noreply@github.com", "noreply@gitlab.com"}
@@ -652,14 +652,14 @@ def last_deployment(
     ctx: Context, repo: str, environment: str, before: datetime
 ) -> StoredEvidence | None:
     """The newest successful deployment of `repo` to `environment` before `before`."""
-    for stored in of_kind(
-        ctx.conn, ["deployment"], environment=environment, end=before, newest_first=True
-    ):
+    found = None
+    for stored in iter_deployments(ctx.conn, environment, repo, end=before, newest_first=True):
         facts = stored.evidence.facts
         assert isinstance(facts, DeploymentFacts)
-        if facts.status == "success" and facts.sha and stored.evidence.repo in (repo, None):
-            return stored
-    return None
+        if facts.status == "success" and facts.sha:
+            found = stored
+            break
+    return found
 
 
 def approvals_for(

@@ -27,7 +27,7 @@ from soxtrail.domain.instants import format_instant
 from soxtrail.domain.systems import System
 from soxtrail.services import policy_input as pi
 from soxtrail.services.changeset import change_request_change_set, walk
-from soxtrail.store.queries import by_keys, of_kind
+from soxtrail.store.queries import by_keys, iter_deployments, ledger_indexes, of_kind
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def trace_change(conn: Connection, config: Config, key: str, *, now: Any) -> dic
     sections["verification"] = [pi.verification_json(ctx, [merge_sha])] if merge_sha else []
     deployment = _first_deployment(ctx, merge, merge_sha)
     sections["deployment"] = [deployment] if deployment else []
-    return {
+    document = {
         "schema": 1,
         "change_request": key,
         "system": system.name,
@@ -153,25 +153,58 @@ def trace_change(conn: Connection, config: Config, key: str, *, now: Any) -> dic
         "head_sha": facts.head_sha,
         "sections": sections,
     }
+    document["ledger_indexes"] = index_evidence(conn, document)
+    return document
+
+
+def _evidence_ids(value: Any, found: set[str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("evidence", "approval_evidence"):
+                items = item if isinstance(item, list) else [item]
+                found.update(i for i in items if isinstance(i, str) and len(i) == 64)
+            else:
+                _evidence_ids(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _evidence_ids(item, found)
+
+
+def _annotate(value: Any, indexes: dict[str, int]) -> None:
+    if isinstance(value, dict):
+        cited = value.get("evidence")
+        if isinstance(cited, str) and "ledger_index" not in value and cited in indexes:
+            value["ledger_index"] = indexes[cited]
+        for item in value.values():
+            _annotate(item, indexes)
+    elif isinstance(value, list):
+        for item in value:
+            _annotate(item, indexes)
+
+
+def index_evidence(conn: Connection, document: dict[str, Any]) -> dict[str, int]:
+    """Every evidence id cited in `document` with its ledger index; items that cite one record
+    (`"evidence": id`) and lack a `ledger_index` get it beside."""
+    found: set[str] = set()
+    _evidence_ids(document, found)
+    indexes = ledger_indexes(conn, found)
+    _annotate(document, indexes)
+    return dict(sorted(indexes.items()))
 
 
 def _first_deployment(ctx: pi.Context, merge: StoredEvidence, sha: str) -> dict[str, Any] | None:
     """The first successful production deployment whose change set contains `sha`."""
     repo = merge.evidence.repo or ""
     for environment in ctx.system.production_environments:
-        deployments = of_kind(
-            ctx.conn, ["deployment"], environment=environment, start=merge.evidence.occurred_at
+        deployments = iter_deployments(
+            ctx.conn, environment, repo, start=merge.evidence.occurred_at
         )
         previous = pi.last_deployment(ctx, repo, environment, merge.evidence.occurred_at)
         base = getattr(previous.evidence.facts, "sha", None) if previous else None
         for stored in deployments:
             facts = stored.evidence.facts
             assert isinstance(facts, DeploymentFacts)
-            if (
-                facts.status != "success"
-                or not facts.sha
-                or stored.evidence.repo not in (repo, None)
-            ):
+            if facts.status != "success" or not facts.sha:
                 continue
             contained = facts.sha == sha or sha in {
                 c.sha for c in walk(ctx.conn, repo, facts.sha, base).commits

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import Connection
@@ -126,9 +126,12 @@ def _fold(events: Sequence[StoredEvidence]) -> Waiver | None:
     return waiver
 
 
-def load_waivers(conn: Connection, *, control_id: str | None = None) -> list[Waiver]:
-    """Every waiver, folded from its events, oldest request first."""
-    events = of_kind(conn, [Kind.WAIVER.value])
+def load_waivers(
+    conn: Connection, *, control_id: str | None = None, as_of: datetime | None = None
+) -> list[Waiver]:
+    """Every waiver, folded from its events (those up to `as_of` when given), oldest first."""
+    end = as_of + timedelta(microseconds=1) if as_of is not None else None
+    events = of_kind(conn, [Kind.WAIVER.value], end=end)
     grouped: dict[str, list[StoredEvidence]] = {}
     for stored in events:
         facts = stored.evidence.facts

@@ -172,26 +172,51 @@ def latest_run(conn: Connection, system: str, period: str) -> dict[str, Any] | N
 
 
 def iter_results(
-    conn: Connection, run_id: str, *, control_id: str | None = None, result: str | None = None
+    conn: Connection,
+    run_id: str,
+    *,
+    control_id: str | None = None,
+    result: str | None = None,
+    results: Sequence[str] | None = None,
 ) -> Iterator[StoredResult]:
-    """A run's results in (control, subject) order, streamed."""
+    """A run's results in (control, subject) order, streamed (`results`: any of these)."""
     query = select(control_results).where(control_results.c.run_id == run_id)
     if control_id:
         query = query.where(control_results.c.control_id == control_id)
     if result:
         query = query.where(control_results.c.result == result)
+    if results is not None:
+        query = query.where(control_results.c.result.in_(list(results)))
     query = query.order_by(control_results.c.control_id, control_results.c.subject)
-    for row in conn.execution_options(yield_per=_CHUNK).execute(query):
-        body = json.loads(row.body)
-        yield StoredResult(
-            row.control_id,
-            row.subject,
-            Result(row.result),
-            row.occurred_at,
-            tuple(body["reasons"]),
-            tuple(body["evidence"]),
-            body["waiver"],
-        )
+    rows = conn.execution_options(yield_per=_CHUNK).execute(query)
+    try:
+        for row in rows:
+            body = json.loads(row.body)
+            yield StoredResult(
+                row.control_id,
+                row.subject,
+                Result(row.result),
+                row.occurred_at,
+                tuple(body["reasons"]),
+                tuple(body["evidence"]),
+                body["waiver"],
+            )
+    finally:
+        rows.close()
+
+
+def result_line(stored: StoredResult) -> bytes:
+    """The canonical line of one stored result, exactly as the run's results digest hashes it
+    (the digest is SHA-256 over every line followed by LF, in (control, subject) order)."""
+    body = canonical_json(
+        {
+            "reasons": list(stored.reasons),
+            "evidence": list(stored.evidence),
+            "waiver": stored.waiver,
+        }
+    ).decode("utf-8")
+    occurred = format_instant(stored.occurred_at) if stored.occurred_at else None
+    return _line(stored.control_id, stored.subject, stored.result.value, occurred, body)
 
 
 def count_results(conn: Connection) -> int:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from soxtrail.domain.evidence import Evidence, StoredEvidence
-from soxtrail.store.tables import evidence, evidence_keys
+from soxtrail.store.tables import evidence, evidence_keys, ledger_entries
 
 _CHUNK = 500
 _COLUMNS = (evidence.c.id, evidence.c.ledger_index, evidence.c.body)
@@ -56,13 +56,18 @@ def by_commits(
     wanted = sorted(set(shas))
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
+        # The kind is filtered here, not in SQL: with it in the WHERE clause SQLite's planner
+        # (without ANALYZE statistics) picks the (kind, occurred_at) index and scans every
+        # record of the kind; by commit, a handful of rows match.
         query = (
-            select(evidence.c.commit_sha, *_COLUMNS)
-            .where(evidence.c.commit_sha.in_(chunk), evidence.c.kind.in_(list(kinds)))
+            select(evidence.c.commit_sha, evidence.c.kind, *_COLUMNS)
+            .where(evidence.c.commit_sha.in_(chunk))
             .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
         )
+        wanted_kinds = set(kinds)
         for row in conn.execute(query):
-            out[str(row.commit_sha)].append(_stored(row))
+            if row.kind in wanted_kinds:
+                out[str(row.commit_sha)].append(_stored(row))
     return dict(out)
 
 
@@ -139,3 +144,107 @@ def by_subjects(
         for row in conn.execute(query):
             out[str(row.subject)].append(_stored(row))
     return dict(out)
+
+
+def iter_deployments(
+    conn: Connection,
+    environment: str,
+    repo: str,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    newest_first: bool = False,
+) -> Iterator[StoredEvidence]:
+    """Deployment records of `repo` (or of no repository) to `environment`, streamed in time
+    order, so that a caller looking for the first match reads a few rows, not the year."""
+    query = select(*_COLUMNS).where(
+        evidence.c.kind == "deployment",
+        evidence.c.environment == environment,
+        or_(evidence.c.repo == repo, evidence.c.repo.is_(None)),
+    )
+    if start is not None:
+        query = query.where(evidence.c.occurred_at >= start)
+    if end is not None:
+        query = query.where(evidence.c.occurred_at < end)
+    order = (evidence.c.occurred_at, evidence.c.ledger_index)
+    query = query.order_by(*(c.desc() for c in order)) if newest_first else query.order_by(*order)
+    result = conn.execution_options(yield_per=200).execute(query)
+    try:
+        for row in result:
+            yield _stored(row)
+    finally:
+        result.close()
+
+
+def ledger_indexes(conn: Connection, ids: Collection[str]) -> dict[str, int]:
+    """The ledger index of each evidence record among `ids` (unknown ids are left out)."""
+    out: dict[str, int] = {}
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        rows = conn.execute(
+            select(evidence.c.id, evidence.c.ledger_index).where(evidence.c.id.in_(chunk))
+        )
+        out.update({str(row.id): int(row.ledger_index) for row in rows})
+    return out
+
+
+def stream_of_kind(
+    conn: Connection,
+    kinds: Sequence[str],
+    *,
+    environment: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Iterator[StoredEvidence]:
+    """`of_kind`, streamed in time order (for reports over a whole period)."""
+    query = select(*_COLUMNS).where(evidence.c.kind.in_(list(kinds)))
+    if environment is not None:
+        query = query.where(evidence.c.environment == environment)
+    if start is not None:
+        query = query.where(evidence.c.occurred_at >= start)
+    if end is not None:
+        query = query.where(evidence.c.occurred_at < end)
+    query = query.order_by(evidence.c.occurred_at, evidence.c.ledger_index)
+    result = conn.execution_options(yield_per=1000).execute(query)
+    try:
+        for row in result:
+            yield _stored(row)
+    finally:
+        result.close()
+
+
+def by_ids(conn: Connection, ids: Collection[str]) -> dict[str, StoredEvidence]:
+    """Records by id (unknown ids are left out)."""
+    out: dict[str, StoredEvidence] = {}
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        for row in conn.execute(select(*_COLUMNS).where(evidence.c.id.in_(chunk))):
+            stored = _stored(row)
+            out[stored.id] = stored
+    return out
+
+
+def record_rows(conn: Connection, ids: Collection[str]) -> Iterator[tuple[str, int, str, str]]:
+    """(id, ledger index, canonical body, raw document sha256) of records, in id order, as
+    stored: the bytes an auditor's bundle carries."""
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        query = (
+            select(evidence.c.id, evidence.c.ledger_index, evidence.c.body, evidence.c.raw_sha256)
+            .where(evidence.c.id.in_(chunk))
+            .order_by(evidence.c.id)
+        )
+        for row in conn.execute(query):
+            yield str(row.id), int(row.ledger_index), str(row.body), str(row.raw_sha256)
+
+
+def ledger_entry(conn: Connection, index: int) -> str:
+    """The canonical JSON of one ledger entry."""
+    return str(
+        conn.execute(
+            select(ledger_entries.c.entry).where(ledger_entries.c.idx == index)
+        ).scalar_one()
+    )

@@ -19,12 +19,14 @@ from soxtrail import __version__
 from soxtrail.domain.errors import SoxtrailError
 from soxtrail.interfaces.cli import (
     attest,
+    bundle,
     controls,
     demo,
     deploy,
     gate,
     ingest,
     ledger,
+    report,
     scan,
     serve,
     users,
@@ -94,6 +96,8 @@ waivers.register(app)
 attest.register(app)
 deploy.register(app)
 controls.register(app)
+report.register(app)
+bundle.register(app)
 scan.register(app)
 demo.register(app)
 users.register(app)

@@ -1,0 +1,121 @@
+"""Time the evidence pack of a generated year (`benchmarks/synthetic.py`): per format and for
+the whole pack with its bundle, each in its own process so that its peak RSS is its own.
+
+    python -m benchmarks.bench_report            # 200 repos, 50,000 PRs, 20,000 deployments
+    python -m benchmarks.bench_report --quick    # 20 repos, 2,000 PRs, 1,000 deployments
+
+The store is built once per size under $TMPDIR/soxtrail-bench-report and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+FULL = {"repos": 200, "prs": 50_000, "deployments": 20_000}
+QUICK = {"repos": 20, "prs": 2_000, "deployments": 1_000}
+CASES = ["json", "html", "xlsx", "pdf", "all+bundle"]
+
+
+def _workspace(size: dict[str, int]) -> tuple[Path, dict[str, Any]]:
+    from benchmarks.synthetic import build_store, describe, write_workspace
+
+    root = Path(tempfile.gettempdir()) / "soxtrail-bench-report" / "-".join(map(str, size.values()))
+    marker = root / "store.json"
+    if marker.exists():
+        return root, json.loads(marker.read_text())
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob("store.db*"):
+        old.unlink()
+    summary = build_store(f"sqlite:///{root / 'store.db'}", seed=1, **size)
+    write_workspace(root, summary)
+    described = describe(summary)
+    marker.write_text(json.dumps(described))
+    return root, described
+
+
+def _pack(workspace: Path, case: str) -> dict[str, Any]:
+    """Run in a child process: write one format (or everything with the bundle)."""
+    from datetime import UTC, datetime
+
+    from soxtrail.config import load_config
+    from soxtrail.policy.engine import make_engine
+    from soxtrail.policy.library import load_library
+    from soxtrail.services.keys import load_signer
+    from soxtrail.services.report import FORMATS, write_pack
+    from soxtrail.store.database import Database
+
+    config = load_config(workspace / "soxtrail.toml", explicit=True)
+    library = load_library()
+    engine = make_engine(library)
+    db = Database(config.store_url)
+    out = workspace / f"out-{case}"
+    started = time.perf_counter()
+    summary = write_pack(
+        db,
+        config,
+        library,
+        engine,
+        period_label="2026",
+        out=out,
+        now=datetime(2027, 1, 3, tzinfo=UTC),
+        signer=load_signer(config.key_file, config.origin),
+        formats=FORMATS if case == "all+bundle" else [case],
+        bundle=case == "all+bundle",
+        seed="bench",
+    )
+    seconds = time.perf_counter() - started
+    db.dispose()
+    size = sum(p.stat().st_size for p in out.iterdir())
+    return {
+        "seconds": round(seconds, 2),
+        "model_seconds": round(summary.timings.get("model", 0.0), 2),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "output_mib": round(size / 2**20, 1),
+        "samples": summary.samples,
+        "exceptions": summary.exceptions,
+        "discrepancies": len(summary.discrepancies),
+    }
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    """One row per case: time, model time, peak RSS and output size."""
+    size = QUICK if quick else FULL
+    workspace, described = _workspace(size)
+    rows = []
+    for case in CASES:
+        child = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_report", "--child", str(workspace), case],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+        rows.append({"benchmark": "report", "case": case, **described, **result})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("WORKSPACE", "CASE"))
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(_pack(Path(args.child[0]), args.child[1])))
+        return 0
+    for row in run(args.quick):
+        print(json.dumps(row))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""The auditor's evidence pack: populations, reproducible samples, exceptions, traces, and a
+bundle verifiable offline (docs/evidence-pack.md).
+
+Modules: `build` (the document model from a stored run), `sampling` (pure), `inputs`
+(re-performance of sampled results), `traces`, `completeness`, the renderers `jsonout`,
+`html`, `pdf`, `xlsx`, the `bundle` writer and its offline `verify`; `pack` ties them.
+Nothing is imported here eagerly: the offline verifier imports `sampling` and `verify`
+without the store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["FORMATS", "PackSummary", "parse_formats", "write_pack"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from soxtrail.services.report import pack
+
+        return getattr(pack, name)
+    raise AttributeError(name)
