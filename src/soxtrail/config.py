@@ -196,6 +196,9 @@ class ServerSection(_Section):
     """Variable holding the Argo CD notifications shared secret."""
     max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     """Largest webhook or ingest body accepted, in bytes."""
+    reports_dir: str = ".soxtrail/reports"
+    """Where evidence packs requested through the server are written (relative to this file);
+    replicas must share it."""
     oidc_issuer: str | None = None
     """OpenID Connect issuer URL for single sign-on (code flow with PKCE); off when unset."""
     oidc_client_id: str | None = None

@@ -203,6 +203,27 @@ def test_nobody_approves_their_own_waiver(page_for: object) -> None:
     shot(compliance, "10-self-approval-refused")
 
 
+def test_an_auditor_writes_an_evidence_pack_and_opens_the_report(page_for: object) -> None:
+    auditor = page_for("auditor")  # type: ignore[operator]
+    auditor.get_by_role("link", name="Evidence packs").click()
+    auditor.get_by_label("Period").select_option("demo")
+    auditor.get_by_label("Sample seed").fill("bob-fy26")
+    auditor.get_by_role("button", name="Write evidence pack").click()
+    assert "being written" in auditor.get_by_role("status").inner_text()
+    # The page refreshes itself every 3 s while the pack is written.
+    report_link = auditor.get_by_role("link", name="report.html")
+    report_link.wait_for(timeout=180_000)
+    assert "is ready below" in auditor.get_by_role("status").inner_text()
+    card = auditor.locator("article").first
+    assert "done" in card.inner_text() and "bob-fy26" in card.inner_text()
+    assert card.get_by_role("link", name="report.pdf").is_visible()
+    shot(auditor, "12-evidence-packs")
+    report_link.click()
+    auditor.wait_for_url("**/files/report.html")
+    assert auditor.get_by_role("heading", name="Evidence pack", exact=True).is_visible()
+    shot(auditor, "13-evidence-pack-report")
+
+
 def test_single_sign_on_in_the_browser(browser: object, scenario: Store) -> None:
     """OIDC code flow with PKCE against the fake provider, through a real browser."""
     from tests.interfaces.server.fake_oidc import CLIENT_ID, CLIENT_SECRET, FakeOidcProvider

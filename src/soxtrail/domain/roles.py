@@ -8,12 +8,15 @@
 | waiver_request      |   ✓   |     ✓      |          |    ✓     |         |    |
 | waiver_decide       |   ✓   |     ✓      |    ✓     |          |         |    |
 | evaluate            |   ✓   |     ✓      |          |          |         |    |
+| report              |   ✓   |     ✓      |          |          |    ✓    |    |
 | checkpoint          |   ✓   |     ✓      |          |          |         |    |
 | manage_users        |   ✓   |            |          |          |         |    |
 
 `read` is everything a dashboard or a GET endpoint shows: evidence, results, traces, waivers,
-the ledger and its proofs. `ingest` covers `ingest` and `attest`. The auditor reads everything
-and changes nothing; `ci` ingests, attests and gates, and reads nothing else. Separation of
+the ledger and its proofs, and evidence packs already written. `report` writes a new evidence
+pack from stored runs (it changes no evidence, so the auditor may draw their own samples).
+`ingest` covers `ingest` and `attest`. The auditor reads everything and changes nothing (a pack
+is not a change); `ci` ingests, attests and gates, and reads nothing else. Separation of
 duties (nobody approves their own waiver) is enforced by the waiver service on top of this.
 
 A token is scoped to a role whose permissions are a subset of its user's role (an engineer may
@@ -41,6 +44,7 @@ class Permission(StrEnum):
     WAIVER_REQUEST = "waiver_request"
     WAIVER_DECIDE = "waiver_decide"
     EVALUATE = "evaluate"
+    REPORT = "report"
     CHECKPOINT = "checkpoint"
     MANAGE_USERS = "manage_users"
 
@@ -49,11 +53,11 @@ _P = Permission
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.COMPLIANCE: frozenset(
-        {_P.READ, _P.WAIVER_REQUEST, _P.WAIVER_DECIDE, _P.EVALUATE, _P.CHECKPOINT}
+        {_P.READ, _P.WAIVER_REQUEST, _P.WAIVER_DECIDE, _P.EVALUATE, _P.REPORT, _P.CHECKPOINT}
     ),
     Role.APPROVER: frozenset({_P.READ, _P.WAIVER_DECIDE}),
     Role.ENGINEER: frozenset({_P.READ, _P.INGEST, _P.GATE, _P.WAIVER_REQUEST}),
-    Role.AUDITOR: frozenset({_P.READ}),
+    Role.AUDITOR: frozenset({_P.READ, _P.REPORT}),
     Role.CI: frozenset({_P.INGEST, _P.GATE}),
 }
 

@@ -50,6 +50,10 @@ TABLE: list[tuple[str, str, str, set[str]]] = [
     ("POST", "/api/v1/ledger/checkpoint", "", {"admin", "compliance"}),
     ("GET", "/api/v1/ledger/proofs/inclusion/1", "", READ),
     ("GET", "/api/v1/ledger/proofs/consistency?old=1", "", READ),
+    ("POST", "/api/v1/reports", "report", {"admin", "compliance", "auditor"}),
+    ("GET", "/api/v1/reports", "", READ),
+    ("GET", "/api/v1/reports/none", "", READ),
+    ("GET", "/api/v1/reports/none/files/report.html", "", READ),
     ("GET", "/api/v1/users", "", {"admin"}),
     ("POST", "/api/v1/users", "user", {"admin"}),
     ("POST", "/api/v1/users/{me}/tokens", "token", {"admin"}),
@@ -57,6 +61,7 @@ TABLE: list[tuple[str, str, str, set[str]]] = [
     ("GET", "/controls", "", READ),
     ("GET", "/changes/acme/billing/101", "", READ),
     ("GET", "/waivers", "", READ),
+    ("GET", "/reports", "", READ),
 ]
 
 CASES = [
@@ -107,6 +112,8 @@ def _body(kind: str, role: str, store: Store) -> dict[str, Any]:
                 "expires": "2099-01-01",
             }
         }
+    if kind == "report":  # refused after authorization: nothing is queued
+        return {"json": {"period": "demo", "formats": ["docx"]}}
     if kind == "decision":
         return {"json": {"reason": "ok"}}
     if kind == "user":

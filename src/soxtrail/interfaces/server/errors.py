@@ -161,9 +161,29 @@ def install_error_handlers(app: FastAPI) -> None:
 Observer = Callable[[Scope, int, float], None]
 
 
+#: Sent with every response. Pages load scripts, styles and images from this origin only
+#: (inline style attributes are allowed: the dashboard's result bars use them); nothing may
+#: frame a page; forms post here only. Evidence-pack reports are self-contained HTML and render
+#: under the same policy.
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (
+        b"content-security-policy",
+        (
+            b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            b"script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            b"frame-ancestors 'none'"
+        ),
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+)
+
+
 class RequestContext:
-    """Outermost middleware: a request id for every request, its timing, and the last line of
-    defence: an exception nothing handled becomes a 500 envelope (traceback to the log only).
+    """Outermost middleware: a request id for every request, its timing, the security headers,
+    and the last line of defence: an exception nothing handled becomes a 500 envelope
+    (traceback to the log only).
     """
 
     def __init__(self, app: ASGIApp, observe: Observer | None = None) -> None:
@@ -187,6 +207,8 @@ class RequestContext:
                 response_started = True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", rid.encode()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from soxtrail.config import Config
@@ -13,6 +15,7 @@ from soxtrail.policy.engine import Engine, make_engine
 from soxtrail.policy.library import Library, load_library
 from soxtrail.services.clock import Clock, system_clock
 from soxtrail.services.keys import load_signer
+from soxtrail.services.report.packs import PackShelf
 from soxtrail.store.database import Database
 
 
@@ -29,6 +32,7 @@ class ServerState:
     _engine: Engine | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _session_secret: str | None = None
+    _packs: ThreadPoolExecutor | None = None
 
     @property
     def db(self) -> Database:
@@ -80,7 +84,23 @@ class ServerState:
             self._session_secret = configured or secrets.token_urlsafe(32)
         return self._session_secret
 
+    @property
+    def shelf(self) -> PackShelf:
+        """Evidence packs written through this server (`[server] reports_dir`)."""
+        return PackShelf(self.config.resolve(self.config.model.server.reports_dir))
+
+    def in_background(self, work: Callable[[], object]) -> Future[object]:
+        """Run `work` on this process's one pack-writing thread (packs queue, one at a time,
+        so a burst of requests cannot exhaust memory)."""
+        with self._lock:
+            if self._packs is None:
+                self._packs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack")
+            return self._packs.submit(work)
+
     def close(self) -> None:
+        if self._packs is not None:
+            self._packs.shutdown(wait=True)
+            self._packs = None
         if self._db is not None:
             self._db.dispose()
             self._db = None

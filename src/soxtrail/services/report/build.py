@@ -38,7 +38,7 @@ from soxtrail.services.report.sampling import Selector, in_population, sample_si
 from soxtrail.services.report.traces import Tracer
 from soxtrail.services.waivers import load_waivers
 from soxtrail.store.control_runs import iter_results, latest_run
-from soxtrail.store.ledger import latest_checkpoint
+from soxtrail.store.ledger import StoredCheckpoint, latest_checkpoint
 
 
 class RunMissingError(NotFoundError):
@@ -64,6 +64,37 @@ def find_runs(
             )
         runs.append((system, run))
     return runs
+
+
+def ready_runs(
+    conn: Connection,
+    config: Config,
+    library: Library,
+    period_label: str,
+    system_name: str | None,
+) -> tuple[list[tuple[System, dict[str, Any]]], StoredCheckpoint]:
+    """The runs a report reads, once it can be written: a signed checkpoint covers them and
+    the policy in force is the one that evaluated them.
+
+    Raises:
+        RunMissingError: a system has no stored run for the period.
+        UsageError: no checkpoint covers the runs, or the policy changed since they ran.
+    """
+    runs = find_runs(conn, config, period_label, system_name)
+    checkpoint = latest_checkpoint(conn)
+    newest = max(int(run["ledger_index"]) for _, run in runs)
+    if checkpoint is None or checkpoint.tree_size <= newest:
+        raise UsageError(
+            "no signed checkpoint covers the stored runs: run `soxtrail ledger checkpoint`"
+        )
+    for system, run in runs:
+        if run["policy_digest"] != library.digest:
+            raise UsageError(
+                f"the policy in force ({library.digest}) is not the one that evaluated "
+                f"{system.name} for {period_label} ({run['policy_digest']}): run "
+                f"`soxtrail controls eval --period {period_label}` again"
+            )
+    return runs, checkpoint
 
 
 def _sections(
@@ -125,20 +156,7 @@ def build_report(
         RunMissingError: a system has no stored run for the period.
         UsageError: no checkpoint covers the runs, or the policy changed since they ran.
     """
-    runs = find_runs(conn, config, period_label, system_name)
-    checkpoint = latest_checkpoint(conn)
-    newest = max(int(run["ledger_index"]) for _, run in runs)
-    if checkpoint is None or checkpoint.tree_size <= newest:
-        raise UsageError(
-            "no signed checkpoint covers the stored runs: run `soxtrail ledger checkpoint`"
-        )
-    for system, run in runs:
-        if run["policy_digest"] != library.digest:
-            raise UsageError(
-                f"the policy in force ({library.digest}) is not the one that evaluated "
-                f"{system.name} for {period_label} ({run['policy_digest']}): run "
-                f"`soxtrail controls eval --period {period_label}` again"
-            )
+    runs, checkpoint = ready_runs(conn, config, library, period_label, system_name)
     first = runs[0][1]
     period = Period(
         period_label, parse_instant(first["period_start"]), parse_instant(first["period_end"])

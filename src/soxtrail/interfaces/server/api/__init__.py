@@ -16,6 +16,7 @@ from soxtrail.interfaces.server.api import (
     gate,
     ledger,
     overview,
+    reports,
     users,
     waivers,
 )
@@ -24,6 +25,16 @@ from soxtrail.interfaces.server.api import (
 def api_router() -> APIRouter:
     """Every API route, under /api/v1."""
     router = APIRouter(prefix="/api/v1")
-    for module in (evidence, gate, controls, changes, waivers, ledger, overview, users):
+    for module in (
+        evidence,
+        gate,
+        controls,
+        changes,
+        waivers,
+        ledger,
+        reports,
+        overview,
+        users,
+    ):
         router.include_router(module.router)
     return router
