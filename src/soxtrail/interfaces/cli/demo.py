@@ -19,7 +19,8 @@ def demo(
 ) -> None:
     """Build a demo workspace (SQLite, a real git repository, real-format events from
     GitHub, Jira and CI) and run the whole flow: ingest, gate a clean change (allowed) and a
-    self-approved one (denied, with reasons), evaluate the period, verify the ledger."""
+    self-approved one (denied, with reasons), evaluate the period, verify the ledger, and
+    write the period's evidence pack (HTML, PDF, XLSX, JSON and the verifiable bundle)."""
     from soxtrail.demo.run import run_demo
     from soxtrail.interfaces.cli.gate import print_decision
 
@@ -39,9 +40,18 @@ def demo(
         cli.out.print(f"[green]✓[/] controls evaluated over the period: {summary}")
     mark = "[green]✓[/]" if report.ledger_ok else "[red]✗[/]"
     cli.out.print(f"{mark} ledger verified: {report.ledger_size} entries, every checkpoint signed")
+    pack = report.pack
+    if pack is not None:
+        cli.out.print(
+            f"[green]✓[/] evidence pack: {pack.controls} controls, {pack.samples} sampled "
+            f"item(s), {pack.exceptions} exception(s), written to {pack.directory}"
+        )
+        if pack.bundle is not None:
+            cli.out.print(f"  open {pack.directory / 'report.html'}; bundle {pack.bundle}")
     cli.out.print(
         f"\nNext: cd {directory} and try `soxtrail ledger status`, `soxtrail controls list`, "
-        "`soxtrail waiver list`, `soxtrail ledger prove <record id>`."
+        "`soxtrail waiver list`, `soxtrail ledger prove <record id>`, "
+        "`soxtrail bundle verify evidence-pack/*.zip`."
     )
 
 
