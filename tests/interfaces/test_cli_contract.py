@@ -153,3 +153,26 @@ def test_ledger_verify_exits_1_naming_the_first_bad_entry(tmp_path: Path) -> Non
     assert report["ok"] is False and report["first_problem"]["index"] == 1
     assert "ledger verification failed: entry 1: evidence record" in result.stderr
     assert "body does not hash to its id" in result.stderr
+
+
+def test_the_command_line_starts_without_the_heavy_libraries() -> None:
+    """`--help`, `--version` and argument errors answer at once: the store, the policy engine,
+    the server and the report renderers are imported by the commands that use them."""
+    heavy = (
+        "sqlalchemy",
+        "fastapi",
+        "weasyprint",
+        "xlsxwriter",
+        "opa_bindings",
+        "regopy",
+        "soxtrail.store",
+    )
+    probe = (
+        "import sys, soxtrail.interfaces.cli.app\n"
+        f"print(sorted({{m.split('.')[0] if not m.startswith('soxtrail') else m for m in "
+        f"sys.modules if m.startswith({heavy!r})}}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

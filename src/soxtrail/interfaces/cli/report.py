@@ -11,7 +11,7 @@ from rich.table import Table
 from soxtrail.domain.errors import UsageError, VerdictError
 from soxtrail.domain.period import parse_period
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
-from soxtrail.services.report import FORMATS, parse_formats, write_pack
+from soxtrail.services.report import FORMATS
 
 
 def _label(period: str) -> str:
@@ -55,6 +55,8 @@ def report(
     with each sampled item re-evaluated and traced back to ticket, review, commit and
     pipeline, and every exception. Exit 1 when a sampled result no longer follows from the
     evidence (evaluate again), 2 when the period has no stored run."""
+    from soxtrail.services.report import parse_formats, write_pack
+
     cli = state(ctx)
     label = _label(period)
     summary = write_pack(

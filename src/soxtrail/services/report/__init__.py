@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The pack's formats, in the order they are written (here, so that the CLI names them
+#: without importing the store).
+FORMATS = ("html", "pdf", "xlsx", "json")
+
 __all__ = ["FORMATS", "PackSummary", "parse_formats", "write_pack"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
+    if name in ("PackSummary", "parse_formats", "write_pack"):
         from soxtrail.services.report import pack
 
         return getattr(pack, name)

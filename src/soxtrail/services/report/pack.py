@@ -23,9 +23,8 @@ from soxtrail.domain.errors import UsageError
 from soxtrail.ledger.note import NoteSigner
 from soxtrail.policy.engine import Engine
 from soxtrail.policy.library import Library
+from soxtrail.services.report import FORMATS
 from soxtrail.store.database import Database
-
-FORMATS = ("html", "pdf", "xlsx", "json")
 
 
 @dataclass

@@ -18,7 +18,8 @@ from soxtrail.domain.period import parse_period
 from soxtrail.domain.roles import Permission
 from soxtrail.interfaces.server.security import require, server_state
 from soxtrail.interfaces.server.state import ServerState
-from soxtrail.services.report.pack import FORMATS, PackSummary, write_pack
+from soxtrail.services.report import FORMATS
+from soxtrail.services.report.pack import PackSummary, write_pack
 from soxtrail.services.report.packs import PackRequest
 from soxtrail.services.users import Principal
 

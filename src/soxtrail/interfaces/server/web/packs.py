@@ -13,7 +13,7 @@ from soxtrail.domain.roles import Permission
 from soxtrail.interfaces.server.api.reports import ReportRequest, links, start_pack, validate
 from soxtrail.interfaces.server.security import check_csrf, require, server_state
 from soxtrail.interfaces.server.web.render import page
-from soxtrail.services.report.pack import FORMATS
+from soxtrail.services.report import FORMATS
 from soxtrail.services.users import Principal
 from soxtrail.store.control_runs import list_runs
 
