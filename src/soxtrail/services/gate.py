@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
+
 from soxtrail.config import Config
 from soxtrail.domain.errors import UsageError
 from soxtrail.domain.evidence import Evidence, Kind
@@ -143,6 +145,16 @@ class GateDecision:
 
 
 def resolve_commit(db: Database, system: System, commit: str, repo: str | None) -> tuple[str, str]:
+    """The candidate's full sha and repository (`find_commit` in a read transaction of its own).
+
+    Raises:
+        UsageError: a prefix matches several commits, or the repository cannot be told.
+    """
+    with db.read() as conn:
+        return find_commit(conn, system, commit, repo)
+
+
+def find_commit(conn: Connection, system: System, commit: str, repo: str | None) -> tuple[str, str]:
     """The candidate's full sha and repository.
 
     Raises:
@@ -154,17 +166,16 @@ def resolve_commit(db: Database, system: System, commit: str, repo: str | None) 
     repos = [repo] if repo else list(system.repos)
     if repo and not system.owns_repo(repo):
         raise UsageError(f"{repo} is not a repository of system {system.name}")
-    with db.read() as conn:
-        matches = exact_commit(conn, text, repos) if len(text) in (40, 64) else []
-        matches = matches or commit_prefix(conn, text, repos)
-        if len(matches) > 1:
-            raise UsageError(
-                f"commit prefix {commit} is ambiguous: {', '.join(m[:12] for m in matches)}"
-            )
-        if matches:
-            records = by_commits(conn, matches, ["commit"]).get(matches[0], [])
-            found_repo = next((r.evidence.repo for r in records if r.evidence.repo in repos), None)
-            return matches[0], found_repo or repos[0]
+    matches = exact_commit(conn, text, repos) if len(text) in (40, 64) else []
+    matches = matches or commit_prefix(conn, text, repos)
+    if len(matches) > 1:
+        raise UsageError(
+            f"commit prefix {commit} is ambiguous: {', '.join(m[:12] for m in matches)}"
+        )
+    if matches:
+        records = by_commits(conn, matches, ["commit"]).get(matches[0], [])
+        found_repo = next((r.evidence.repo for r in records if r.evidence.repo in repos), None)
+        return matches[0], found_repo or repos[0]
     if len(repos) > 1:
         raise UsageError(
             f"commit {commit} is not in the evidence of {system.name}'s repositories; "
@@ -178,31 +189,19 @@ def gate_controls(library: Library) -> list[ControlMeta]:
 
 
 def build_gate_input(
-    db: Database,
-    config: Config,
-    *,
-    library: Library,
-    system: System,
-    environment: str,
-    commit: str,
-    repo: str,
-    now: datetime,
+    ctx: pi.Context, library: Library, *, environment: str, commit: str, repo: str
 ) -> tuple[dict[str, Any], str | None]:
     """Steps 2 and 3: the change set since the last deployment and the whole policy input."""
-    with db.read() as conn:
-        ctx = pi.Context(
-            conn=conn, config=config, system=system, now=now, waivers=load_waivers(conn)
-        )
-        base_record = pi.last_deployment(ctx, repo, environment, now)
-        document = deployment_input(
-            ctx,
-            library,
-            repo=repo,
-            environment=environment,
-            commit=commit,
-            base_record=base_record,
-            phase="gate",
-        )
+    base_record = pi.last_deployment(ctx, repo, environment, ctx.now)
+    document = deployment_input(
+        ctx,
+        library,
+        repo=repo,
+        environment=environment,
+        commit=commit,
+        base_record=base_record,
+        phase="gate",
+    )
     return document, document["change_set"]["base"]
 
 
@@ -222,24 +221,22 @@ def decide_gate(
 ) -> GateDecision:
     """Decide whether `commit` may be deployed to `environment` (steps in the module docstring)."""
     system = config.system(system_name)
-    sha, repo_name = resolve_commit(db, system, commit, repo)
     now = clock()
-    document, base = build_gate_input(
-        db,
-        config,
-        library=library,
-        system=system,
-        environment=environment,
-        commit=sha,
-        repo=repo_name,
-        now=now,
-    )
+    # One read transaction: the candidate, its change set, the evidence and the waivers are
+    # one consistent snapshot of the store.
+    with db.read() as conn:
+        sha, repo_name = find_commit(conn, system, commit, repo)
+        ctx = pi.Context(
+            conn=conn, config=config, system=system, now=now, waivers=load_waivers(conn)
+        )
+        document, base = build_gate_input(
+            ctx, library, environment=environment, commit=sha, repo=repo_name
+        )
     controls = gate_controls(library)
     results = evaluate_controls(
         engine, library, document, controls, timeout=config.model.policy.timeout_seconds
     )
-    with db.read() as conn:
-        results = apply_waivers(results, load_waivers(conn), now)
+    results = apply_waivers(results, ctx.waivers, now)
     by_control: dict[str, list[ControlResult]] = {}
     for result in results:
         by_control.setdefault(result.control_id, []).append(result)

@@ -23,6 +23,7 @@ from soxtrail.policy.engine import OpaEngine
 from soxtrail.policy.evaluate import evaluate_controls
 from soxtrail.policy.library import load_library
 from soxtrail.services.gate import build_gate_input, gate_controls
+from soxtrail.services.policy_input import Context
 
 HERE = Path(__file__).parent
 START = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
@@ -96,16 +97,11 @@ def build(name: str, workdir: Path) -> dict[str, Any]:
         s.approve_deployment(sha)
         s.ingest()
         library = load_library()
-        document, _ = build_gate_input(
-            s.db,
-            s.config,
-            library=library,
-            system=s.config.system("billing"),
-            environment="production",
-            commit=sha,
-            repo="acme/billing",
-            now=NOW,
-        )
+        with s.db.read() as conn:
+            ctx = Context(conn=conn, config=s.config, system=s.config.system("billing"), now=NOW)
+            document, _ = build_gate_input(
+                ctx, library, environment="production", commit=sha, repo="acme/billing"
+            )
     finally:
         s.close()
     results = evaluate_controls(OpaEngine(library), library, document, gate_controls(library))

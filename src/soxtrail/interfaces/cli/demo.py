@@ -32,7 +32,7 @@ def demo(
     cli.out.print(f"[bold]soxtrail demo[/] in {directory.resolve()}\n")
     for decision in (report.clean, report.self_approved):
         if decision is not None:
-            print_decision(cli, decision)
+            print_decision(cli, decision.to_json())
             cli.out.print()
     for run in report.runs:
         counts = ", ".join(f"{n} {r}" for r, n in sorted(run.counts.items()))

@@ -1,0 +1,113 @@
+"""`soxtrail gate --server URL`: a pipeline asks a real `soxtrail serve` process with a `ci`
+token, and gets the local command's decision, exit codes and output; without a decision it
+never exits 0."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.interfaces.server.processes import ServerProcess
+from tests.interfaces.server.support import Store, build_store, free_port
+from tests.interfaces.test_cli_contract import soxtrail
+
+
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, ServerProcess]]:
+    store = build_store(tmp_path_factory.mktemp("remote") / "ws")
+    with ServerProcess(store.root / "soxtrail.toml") as server:
+        yield store, server
+
+
+def _gate(
+    cwd: Path, server: str, commit: str, token: str | None, *extra: str
+) -> tuple[int, str, str]:
+    env = {"SOXTRAIL_TOKEN": token or ""}
+    args = ("gate", "-s", "billing", "-e", "production", "--commit", commit, "--dry-run")
+    result = soxtrail(*args, "--server", server, *extra, cwd=cwd, env=env)
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_the_server_decides_as_the_local_command(
+    remote: tuple[Store, ServerProcess], tmp_path: Path
+) -> None:
+    store, server = remote
+    code, out, err = _gate(
+        tmp_path, server.url, store.risky.merge, store.tokens["ci"], "-f", "json"
+    )
+    assert code == 1, err
+    document = json.loads(out)
+    assert document["decision"] == "deny"
+    assert [c["id"] for c in document["controls"] if c["result"] == "fail"] == ["CM-02"]
+    local = soxtrail(
+        *("gate", "-s", "billing", "-e", "production", "--commit", store.risky.merge),
+        *("--dry-run", "-f", "json"),
+        cwd=store.root,
+    )
+    assert local.returncode == 1
+    expected = json.loads(local.stdout)
+    for key in ("evaluated_at", "input_sha256"):  # the input holds the time of evaluation
+        expected.pop(key), document.pop(key)
+    assert document == expected
+
+    code, out, err = _gate(tmp_path, server.url, store.clean.merge, store.tokens["ci"])
+    assert code == 0, err
+    assert "ALLOW" in out and "dry run, not recorded" in out
+
+
+def test_credentials_and_requests_the_server_refuses_exit_2(
+    remote: tuple[Store, ServerProcess], tmp_path: Path
+) -> None:
+    store, server = remote
+    code, _, err = _gate(tmp_path, server.url, store.clean.merge, None)
+    assert code == 2 and "SOXTRAIL_TOKEN" in err
+    code, _, err = _gate(tmp_path, server.url, store.clean.merge, "sxt_not-a-token")
+    assert code == 2 and "answered 401" in err and "unauthenticated" in err
+    code, _, err = _gate(tmp_path, server.url, store.clean.merge, store.tokens["auditor"])
+    assert code == 2 and "answered 403" in err
+    result = soxtrail(
+        *("gate", "-s", "payroll", "-e", "production", "--commit", store.clean.merge),
+        *("--server", server.url),
+        cwd=tmp_path,
+        env={"SOXTRAIL_TOKEN": store.tokens["ci"]},
+    )
+    assert result.returncode == 2 and "answered 400" in result.stderr
+    assert "no system 'payroll'" in result.stderr
+    code, _, err = _gate(tmp_path, "ftp://example", store.clean.merge, store.tokens["ci"])
+    assert code == 2 and "http://" in err
+
+
+def test_no_server_no_deployment(tmp_path: Path) -> None:
+    code, out, err = _gate(tmp_path, f"http://127.0.0.1:{free_port()}", "a" * 40, "sxt_x")
+    assert code == 3 and "cannot reach the server" in err and out == ""
+
+
+class _NotADecision(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = json.dumps({"schema": 1, "decision": "probably"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_answer_that_is_not_a_decision_is_never_an_allow(tmp_path: Path) -> None:
+    fake = HTTPServer(("127.0.0.1", 0), _NotADecision)
+    thread = threading.Thread(target=fake.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{fake.server_address[1]}"
+        code, _, err = _gate(tmp_path, url, "a" * 40, "sxt_x")
+    finally:
+        fake.shutdown()
+        fake.server_close()
+    assert code == 3 and "not a gate decision" in err
