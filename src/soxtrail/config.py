@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from soxtrail.defaults import DEFAULT_KEY_FILE, DEFAULT_STORE_URL
+from soxtrail.domain.access_scope import MembershipPatterns, PatternError, SodRule
 from soxtrail.domain.errors import ConfigError
 from soxtrail.domain.globs import GlobError, PathGlobs
 from soxtrail.domain.systems import Identities, System
@@ -245,6 +246,17 @@ class SystemSection(_Section):
     """Path globs (`src/ledger/**`) whose changes need stricter review (CM-02)."""
     require_signed_commits: StrictBool = False
     """Whether CM-09 (signed commits from trusted keys) applies to this system."""
+    owner: str | None = None
+    """The person who answers for the system's access (reviews accounts whose holder has
+    no known manager in the HR roster, AC-03)."""
+    access: tuple[str, ...] = ()
+    """Memberships that give access to the system, as `provider:group[:role]` globs
+    (`okta:Billing-*`, `github:acme/billing`, `aws-iam:123456789012`); the accounts holding
+    one are the population of the access controls."""
+    privileged: tuple[str, ...] = ()
+    """Memberships that are privileged (production or admin access), same syntax
+    (`github:acme/billing:admin`, `aws-iam:*:AdministratorAccess`); AC-04 wants them
+    granted on request and time-bound, never standing."""
 
     @field_validator("name")
     @classmethod
@@ -261,6 +273,15 @@ class SystemSection(_Section):
                 raise ValueError(f"{repo!r} is not owner/name as the forge spells it")
         return value
 
+    @field_validator("access", "privileged")
+    @classmethod
+    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            MembershipPatterns.parse(value)
+        except PatternError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
     @field_validator("financial_paths")
     @classmethod
     def _globs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -269,6 +290,46 @@ class SystemSection(_Section):
         except GlobError as exc:
             raise ValueError(str(exc)) from exc
         return value
+
+
+class SodRuleSection(_Section):
+    """A pair of roles one person must not hold together (one `[[access.sod]]` table each)."""
+
+    name: str
+    """Short name shown in findings (`author-and-deployer`)."""
+    first: tuple[str, ...] = Field(min_length=1)
+    """One side: membership patterns `provider:group[:role]`."""
+    second: tuple[str, ...] = Field(min_length=1)
+    """The other side, same syntax."""
+    description: str = ""
+    """Why holding both is a conflict, for the auditor."""
+
+    @field_validator("first", "second")
+    @classmethod
+    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            MembershipPatterns.parse(value)
+        except PatternError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
+
+class AccessSection(_Section):
+    """Logical access: segregation of duties and accounts that are not people."""
+
+    sod: tuple[SodRuleSection, ...] = ()
+    """The segregation-of-duties matrix (`[[access.sod]]`), checked by AC-05."""
+    service_accounts: tuple[str, ...] = ()
+    """Account globs (login or email) that belong to machines, not people (`svc-*`,
+    `*[bot]`); they are listed apart and need an owner instead of MFA and an HR record."""
+
+
+class HrSection(_Section):
+    """The HR roster (`soxtrail ingest hr-roster`)."""
+
+    columns: dict[str, str] = Field(default_factory=dict)
+    """The roster's own header for a field (`person = "Employee ID"`, `email = "Work
+    Email"`), passed to the adapter as `column.<field>` hints."""
 
 
 class ConfigModel(_Section):
@@ -288,6 +349,10 @@ class ConfigModel(_Section):
     """How change sets are built."""
     server: ServerSection = ServerSection()
     """`soxtrail serve`: address, sign-in, webhook secrets (by environment variable name)."""
+    access: AccessSection = AccessSection()
+    """Logical access: the segregation-of-duties matrix, service accounts."""
+    hr: HrSection = HrSection()
+    """The HR roster's column names."""
     identities: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """One person, many spellings across tools: `"person" = ["login", "email", "Name <email>"]`.
     Unmapped spellings stand for themselves, so two unmapped spellings are two people."""
@@ -355,6 +420,19 @@ class Config:
         known = ", ".join(s.name for s in self.systems) or "none configured"
         raise ConfigError(self.source_name, "systems", f"no system {name!r} (known: {known})")
 
+    @property
+    def sod_rules(self) -> tuple[SodRule, ...]:
+        """The segregation-of-duties matrix, compiled (`[[access.sod]]`)."""
+        return tuple(
+            SodRule(
+                name=r.name,
+                first=MembershipPatterns.parse(r.first),
+                second=MembershipPatterns.parse(r.second),
+                description=r.description,
+            )
+            for r in self.model.access.sod
+        )
+
     def control_settings(self, control_id: str) -> Mapping[str, ControlValue]:
         """The `[controls.ID]` table for a control (empty when not configured)."""
         return self.model.controls.get(control_id, {})
@@ -419,6 +497,9 @@ def parse_config(
             production_environments=s.production_environments,
             financial_paths=PathGlobs.compile(s.financial_paths),
             require_signed_commits=s.require_signed_commits,
+            owner=s.owner,
+            access=MembershipPatterns.parse(s.access),
+            privileged=MembershipPatterns.parse(s.privileged),
         )
         for s in model.systems
     )

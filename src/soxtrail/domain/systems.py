@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from soxtrail.domain.access_scope import MembershipPatterns
 from soxtrail.domain.globs import PathGlobs
 
 
@@ -19,6 +20,9 @@ class System:
     production_environments: tuple[str, ...] = ("production",)
     financial_paths: PathGlobs = field(default_factory=lambda: PathGlobs.compile(()))
     require_signed_commits: bool = False
+    owner: str | None = None
+    access: MembershipPatterns = field(default_factory=MembershipPatterns)
+    privileged: MembershipPatterns = field(default_factory=MembershipPatterns)
 
     def owns_repo(self, repo: str) -> bool:
         """Whether `repo` (owner/name, compared case-insensitively) belongs to this system."""

@@ -137,6 +137,33 @@ def _section_rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, st
         yield f"{prefix}{name}", _type_name(annotation), default, docs.get(name, "")
 
 
+def _sections(model: type[BaseModel], prefix: str) -> list[str]:
+    """One heading and table per section of `model`, nested sections after their parent."""
+    parts: list[str] = []
+    docs = field_docs(model)
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        many = get_origin(annotation) is tuple
+        section = get_args(annotation)[0] if many else annotation
+        heading = f"[[{prefix}{name}]]" if many else f"[{prefix}{name}]"
+        description = docs.get(name, "")
+        if isinstance(section, type) and issubclass(section, BaseModel):
+            parts += [
+                "",
+                f"## `{heading}`",
+                "",
+                (section.__doc__ or description).strip(),
+                "",
+                "| key | type | default | meaning |",
+                "|---|---|---|---|",
+            ]
+            parts += [f"| `{k}` | {t} | {d} | {m} |" for k, t, d, m in _section_rows(section, "")]
+            parts += _sections(section, f"{prefix}{name}.")
+        elif not prefix:
+            parts += ["", f"## `{heading}`", "", description]
+    return parts
+
+
 def configuration_reference() -> str:
     parts = [
         "# Configuration: `soxtrail.toml`",
@@ -149,25 +176,7 @@ def configuration_reference() -> str:
             "writes a commented starting point."
         ),
     ]
-    top_docs = field_docs(ConfigModel)
-    for name, field in ConfigModel.model_fields.items():
-        annotation = field.annotation
-        section = get_args(annotation)[0] if get_origin(annotation) is tuple else annotation
-        heading = f"[[{name}]]" if get_origin(annotation) is tuple else f"[{name}]"
-        description = top_docs.get(name, "")
-        if isinstance(section, type) and issubclass(section, BaseModel):
-            parts += [
-                "",
-                f"## `{heading}`",
-                "",
-                (section.__doc__ or description).strip(),
-                "",
-                "| key | type | default | meaning |",
-                "|---|---|---|---|",
-            ]
-            parts += [f"| `{k}` | {t} | {d} | {m} |" for k, t, d, m in _section_rows(section, "")]
-        else:
-            parts += ["", f"## `{heading}`", "", description]
+    parts += _sections(ConfigModel, "")
     return "\n".join(parts) + "\n"
 
 
