@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from soxtrail.domain.facts_base import Facts, Instant
+from soxtrail.domain.facts_base import Facts
 from soxtrail.domain.instants import format_instant
 
 Decision = Literal["keep", "modify", "revoke"]
@@ -137,7 +137,9 @@ class Campaign:
             "counts": {
                 "accounts": len(self.accounts),
                 "undecided": len(self.undecided),
-                **{d: sum(1 for x in self.decisions.values() if x.decision == d) for d in DECISIONS},
+                **{
+                    d: sum(1 for x in self.decisions.values() if x.decision == d) for d in DECISIONS
+                },
             },
             "accounts": [self.account_json(a) for a in self.accounts],
             "evidence": list(self.evidence),

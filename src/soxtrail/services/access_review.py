@@ -22,7 +22,7 @@ snapshot later than the decision plus the grace period.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +47,7 @@ from soxtrail.domain.instants import format_instant
 from soxtrail.domain.period import Period, parse_period
 from soxtrail.domain.systems import System
 from soxtrail.ledger.note import NoteSigner
+from soxtrail.policy.library import Library
 from soxtrail.services import policy_input as pi
 from soxtrail.services.access_input import AccessAccount, SystemAccess, system_access
 from soxtrail.services.clock import Clock
@@ -250,7 +251,7 @@ def start_campaign(
     if not system.access:
         raise UsageError(
             f"system {system.name} names no access patterns: set `access` in its [[systems]] "
-            "table (for example access = [\"okta:Billing-*\"])"
+            'table (for example access = ["okta:Billing-*"])'
         )
     now = clock()
     with db.read() as conn:
@@ -339,9 +340,7 @@ def decide_account(
         reason=reason.strip(),
         reviewer=person,
     )
-    _store(
-        db, facts, actor=reviewer, at=clock(), signer=signer, origin=config.origin, clock=clock
-    )
+    _store(db, facts, actor=reviewer, at=clock(), signer=signer, origin=config.origin, clock=clock)
     with db.read() as conn:
         return get_campaign(conn, campaign.id)
 
@@ -407,7 +406,9 @@ class SnapshotCheck:
         }
 
 
-def _snapshot_times(conn: Connection, provider: str, since: datetime, until: datetime) -> list[datetime]:
+def _snapshot_times(
+    conn: Connection, provider: str, since: datetime, until: datetime
+) -> list[datetime]:
     """Instants of the provider's identity and membership records after `since`."""
     times: set[datetime] = set()
     for stored in of_kind(conn, ["identity", "membership"], start=since, end=until):
@@ -464,3 +465,77 @@ def summary_rows(campaigns: Sequence[Campaign]) -> list[dict[str, Any]]:
         document.pop("accounts")
         rows.append(document)
     return rows
+
+
+# --- AC-03 population ----------------------------------------------------------------------
+
+
+def campaign_input(ctx: pi.Context, campaign: Campaign) -> dict[str, Any]:
+    """A campaign as AC-03 reads it: with the population recomputed as of its start and,
+    for each revoked account, its access in every later snapshot."""
+    access, _, _ = population(ctx.conn, ctx.config, ctx.system, campaign.started_at)
+    checks = revocation_checks(ctx.conn, ctx.config, campaign, ctx.now)
+    accounts = []
+    for entry in campaign.accounts:
+        decided = campaign.decisions.get(entry.account)
+        accounts.append(
+            {
+                "account": entry.account,
+                "person": entry.person,
+                "reviewer": entry.reviewer,
+                "reviewer_basis": entry.reviewer_basis,
+                "decision": decided.decision if decided else None,
+                "reason": decided.reason if decided else None,
+                "decided_by": decided.reviewer if decided else None,
+                "decided_at": pi.epoch(decided.decided_at) if decided else None,
+                "after": [
+                    {"at": pi.epoch(c.at), "has_access": c.has_access, "evidence": list(c.evidence)}
+                    for c in checks.get(entry.account, [])
+                ],
+                "evidence": [*entry.evidence, *([decided.evidence] if decided else [])],
+            }
+        )
+    return {
+        "id": campaign.id,
+        "started_at": pi.epoch(campaign.started_at),
+        "started_by": campaign.started_by,
+        "closed": campaign.closed,
+        "closed_at": pi.epoch(campaign.closed_at),
+        "closed_by": campaign.closed_by,
+        "population": sorted(a.subject for a in access.accounts),
+        "missing_providers": list(access.missing_providers),
+        "accounts": accounts,
+        "evidence": list(campaign.evidence),
+    }
+
+
+def access_review_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Any]:
+    """AC-03's population: one subject per quarter of the period for a system whose access
+    is in scope (`access` patterns set), with the campaigns of that quarter."""
+    from soxtrail.services.period import Batch, base_document  # period imports this module
+
+    if not ctx.system.access:
+        return
+    document = base_document(ctx, library)
+    items = []
+    when: dict[str, datetime] = {}
+    for quarter in quarters(period):
+        subject = f"{ctx.system.name}:{quarter.label}"
+        campaigns = load_campaigns(
+            ctx.conn, system=ctx.system.name, period=quarter.label, as_of=ctx.now
+        )
+        items.append(
+            {
+                "subject": subject,
+                "system": ctx.system.name,
+                "quarter": quarter.label,
+                "start": pi.epoch(quarter.start),
+                "end": pi.epoch(quarter.end),
+                "due": quarter.end <= ctx.now,
+                "campaigns": [campaign_input(ctx, c) for c in campaigns],
+            }
+        )
+        when[subject] = max(quarter.start, period.start)
+    document["access_reviews"] = items
+    document["subjects"] = {"access_review": [i["subject"] for i in items]}
+    yield Batch("access_review", document, when)

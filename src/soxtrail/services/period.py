@@ -40,6 +40,7 @@ from soxtrail.policy.evaluate import NO_SUBJECT, evaluate_controls
 from soxtrail.policy.library import Library
 from soxtrail.policy.metadata import ControlMeta
 from soxtrail.services import policy_input as pi
+from soxtrail.services.access_review import access_review_batches
 from soxtrail.services.changeset import (
     ChangeSet,
     build_change_set,
@@ -341,6 +342,7 @@ BUILDERS = {
     "commit_range": commit_batches,
     "iac_apply": iac_batches,
     "protection": protection_batches,
+    "access_review": access_review_batches,
 }
 
 
