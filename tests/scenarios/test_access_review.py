@@ -11,7 +11,6 @@ real OPA.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,91 +24,24 @@ from soxtrail.services.ledger import verify
 from soxtrail.services.period import evaluate_period
 from soxtrail.store.control_runs import iter_results
 from soxtrail.store.evidence import get_record
-from tests.access_workspace import AccessWorkspace, github_collaborator, hr_csv, okta_user
-from tests.interfaces.server.support import SettableClock
-
-CONFIG = """
-[identities]
-"alice@acme.example" = ["alice-gh"]
-
-[access]
-service_accounts = ["svc-*"]
-
-[[systems]]
-name = "billing"
-repos = ["acme/billing"]
-owner = "carol@acme.example"
-access = ["okta:Billing-*", "github:acme/billing"]
-"""
-
-JULY = "2026-07-01T00:00:00Z"
-AUGUST = "2026-08-01T00:00:00Z"
-STARTED = datetime(2026, 7, 10, 9, 0, tzinfo=UTC)
-AFTER_Q3 = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
-
-ALICE, BOB, SVC, ALICE_GH = (
-    "okta:alice@acme.example",
-    "okta:bob@acme.example",
-    "okta:svc-billing@acme.example",
-    "github:alice-gh",
+from tests.access_review_support import (
+    AFTER_Q3,
+    ALICE,
+    ALICE_GH,
+    AUGUST,
+    BOB,
+    STARTED,
+    SVC,
+    build_workspace,
+    ingest_members,
 )
-
-
-def ingest_members(ws: AccessWorkspace, as_of: str, logins: list[str], name: str) -> None:
-    users = [okta_user(f"00u1{login.split('@')[0]}", login) for login in logins]
-    ws.ingest(
-        "okta",
-        ws.write(f"okta_billing_users_{name}.json", users),
-        as_of=as_of,
-        group="Billing-Users",
-    )
+from tests.access_workspace import AccessWorkspace
+from tests.interfaces.server.support import SettableClock
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Iterator[AccessWorkspace]:
-    workspace = AccessWorkspace(tmp_path / "ws", CONFIG)
-    ingest_members(
-        workspace,
-        JULY,
-        ["alice@acme.example", "bob@acme.example", "svc-billing@acme.example"],
-        "july",
-    )
-    collaborators = workspace.write(
-        "billing_collaborators.json", [github_collaborator("alice-gh", 101, "write")]
-    )
-    workspace.ingest("github-org", collaborators, as_of=JULY, repo="acme/billing")
-    roster = hr_csv(
-        [
-            {
-                "person": "E1",
-                "email": "alice@acme.example",
-                "manager": "carol@acme.example",
-                "status": "active",
-                "start_date": "2020-01-06",
-            },
-            {
-                "person": "E2",
-                "email": "bob@acme.example",
-                "manager": "dave@acme.example",
-                "status": "active",
-                "start_date": "2021-01-04",
-            },
-            {
-                "person": "E3",
-                "email": "carol@acme.example",
-                "status": "active",
-                "start_date": "2018-09-01",
-            },
-            {
-                "person": "E4",
-                "email": "dave@acme.example",
-                "manager": "carol@acme.example",
-                "status": "active",
-                "start_date": "2019-05-17",
-            },
-        ]
-    )
-    workspace.ingest("hr-roster", workspace.write("roster.csv", roster), as_of=JULY)
+    workspace = build_workspace(tmp_path / "ws")
     yield workspace
     workspace.close()
 
