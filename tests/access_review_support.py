@@ -9,7 +9,8 @@ built field by field from the vendors' public API documentation (tests/access_wo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.access_workspace import AccessWorkspace, github_collaborator, hr_csv, okta_user
@@ -97,3 +98,43 @@ def build_workspace(root: Path, extra_toml: str = "") -> AccessWorkspace:
     )
     workspace.ingest("hr-roster", workspace.write("roster.csv", roster), as_of=JULY)
     return workspace
+
+
+#: The people of the workspace who use the server, with their roles.
+USERS = {
+    "dave@acme.example": "compliance",  # starts and closes campaigns; bob's manager
+    "carol@acme.example": "approver",  # alice's manager and the system owner
+    "alice@acme.example": "engineer",  # holds accounts, reviews nobody
+    "bob@acme.example": "auditor",
+}
+PASSWORD = "correct horse battery staple"
+
+
+def add_users(ws: AccessWorkspace, clock: Callable[[], datetime]) -> dict[str, str]:
+    """Add USERS with PASSWORD; return an API token of each."""
+    from soxtrail.services.users import add_user, create_token
+
+    tokens = {}
+    for name, role in USERS.items():
+        add_user(
+            ws.db,
+            name=name,
+            role=role,
+            password=PASSWORD,
+            actor="setup",
+            signer=ws.signer,
+            origin=ws.config.origin,
+            clock=clock,
+        )
+        tokens[name] = create_token(
+            ws.db,
+            user=name,
+            role=None,
+            label="tests",
+            expires_at=clock() + timedelta(days=30),
+            actor="setup",
+            signer=ws.signer,
+            origin=ws.config.origin,
+            clock=clock,
+        ).secret
+    return tokens
