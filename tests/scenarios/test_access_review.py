@@ -10,6 +10,9 @@ real OPA.
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +25,8 @@ from soxtrail.policy.library import Library, load_library
 from soxtrail.services import access_review as service
 from soxtrail.services.ledger import verify
 from soxtrail.services.period import evaluate_period
+from soxtrail.services.report import write_pack
+from soxtrail.services.report.verify import verify_bundle
 from soxtrail.store.control_runs import iter_results
 from soxtrail.store.evidence import get_record
 from tests.access_review_support import (
@@ -260,3 +265,55 @@ def test_a_second_open_campaign_for_the_same_quarter_is_refused(ws: AccessWorksp
         service.CampaignStateError, match=f"{first.id} for billing 2026-Q3 is still open"
     ):
         start(ws, clock)
+
+
+def test_the_evidence_pack_shows_the_campaign_and_verifies_offline(
+    ws: AccessWorkspace, policy: tuple[Library, Engine], tmp_path: Path
+) -> None:
+    import openpyxl
+
+    clock = SettableClock(STARTED)
+    campaign = start(ws, clock)
+    decide_all(ws, clock, campaign, bob="revoke")
+    service.close_campaign(
+        ws.db, ws.config, campaign.id, actor="dave@acme.example", signer=ws.signer, clock=clock
+    )
+    ingest_members(ws, AUGUST, ["alice@acme.example", "svc-billing@acme.example"], "august")
+    assert ac03(ws, policy)[0] is Result.PASS
+    library, engine = policy
+    summary = write_pack(
+        ws.db,
+        ws.config,
+        library,
+        engine,
+        period_label="2026-Q3",
+        out=tmp_path / "pack",
+        now=AFTER_Q3,
+        signer=ws.signer,
+        bundle=True,
+        seed="auditor",
+    )
+    assert summary.discrepancies == [] and summary.bundle is not None
+    with zipfile.ZipFile(summary.bundle) as archive:
+        report = json.loads(archive.read("report/report.json"))
+        html = archive.read("report/report.html").decode()
+        workbook = openpyxl.load_workbook(io.BytesIO(archive.read("report/report.xlsx")))
+        bundled = set(archive.namelist())
+    [shown] = report["access_reviews"]
+    assert (shown["id"], shown["status"], shown["closed_by"]) == (
+        campaign.id,
+        "closed",
+        "dave@acme.example",
+    )
+    bob = next(a for a in shown["accounts"] if a["account"] == BOB)
+    assert (bob["decision"], bob["decided_by"]) == ("revoke", "dave@acme.example")
+    assert bob["revocation"]["snapshots"][-1]["has_access"] is False
+    assert f"{campaign.id} · billing · 2026-Q3 · closed" in html
+    rows = list(workbook["Access reviews"].iter_rows(values_only=True))
+    assert len(rows) == 1 + 4 and ("okta:bob@acme.example", "bob@acme.example") in {
+        (r[7], r[8]) for r in rows
+    }
+    # The campaign's records travel in the bundle, with their inclusion proofs.
+    assert all(any(e in name for name in bundled) for e in shown["evidence"])
+    result = verify_bundle(summary.bundle, [ws.signer.verifier_key()])
+    assert result.ok, result.failures

@@ -251,16 +251,13 @@ def test_the_workbook_has_the_sheets_and_rows(pack: Path, tmp_path: Path) -> Non
     path.write_bytes(_member(pack, "report/report.xlsx"))
     workbook = openpyxl.load_workbook(path, read_only=True)
     controls = [f"CM-{n:02d}" for n in range(1, 13)]
-    assert workbook.sheetnames == [
-        "Summary",
-        "About",
-        "Exceptions",
-        "Sample",
-        "Completeness",
-        *controls,
-    ]
+    fixed = ["Summary", "About", "Exceptions", "Sample", "Completeness", "Access reviews"]
+    assert workbook.sheetnames[: len(fixed)] == fixed
+    per_control = workbook.sheetnames[len(fixed) :]  # one sheet per period control, by id
+    assert per_control == sorted(per_control) and set(controls) <= set(per_control)
     rows = {name: list(workbook[name].iter_rows(values_only=True)) for name in workbook.sheetnames}
-    assert len(rows["Summary"]) == 1 + 12
+    assert len(rows["Summary"]) == 1 + len(per_control)
+    assert len(rows["Access reviews"]) == 1  # the scenario has no campaign
     assert len(rows["CM-02"]) == 1 + 3 and len(rows["CM-01"]) == 1 + 8
     assert rows["CM-02"][0][:5] == ("subject", "result", "when", "sample rank", "exception")
     assert len(rows["Exceptions"]) == 1 + 2 + 1 + 1 + 1 + 1  # CM-01 x2, CM-02, CM-03, CM-04, CM-05
@@ -279,7 +276,9 @@ def _key(store: PackStore) -> str:
 def test_the_bundle_verifies_offline(pack: Path, store: PackStore) -> None:
     result = verify_bundle(pack, [_key(store)])
     assert result.ok, result.failures
-    assert result.checks["re-evaluations"] > 10 and result.checks["samples recomputed"] == 12
+    assert (
+        result.checks["re-evaluations"] > 10 and result.checks["samples recomputed"] >= 12
+    )  # one per period control
     assert result.checks["records"] > 20 and result.checks["populations"] == 1
 
 

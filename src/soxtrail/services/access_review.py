@@ -539,3 +539,25 @@ def access_review_batches(ctx: pi.Context, library: Library, period: Period) -> 
     document["access_reviews"] = items
     document["subjects"] = {"access_review": [i["subject"] for i in items]}
     yield Batch("access_review", document, when)
+
+
+# --- evidence pack -------------------------------------------------------------------------
+
+
+def period_campaigns(
+    conn: Connection,
+    config: Config,
+    systems: Sequence[System],
+    period: Period,
+    *,
+    as_of: datetime,
+) -> list[dict[str, Any]]:
+    """The campaigns of the quarters overlapping `period` for `systems` (records before
+    `as_of`), each as `campaign_detail` JSON: what the evidence pack shows."""
+    labels = {q.label for q in quarters(period)}
+    names = {s.name for s in systems}
+    return [
+        campaign_detail(conn, config, c, as_of)
+        for c in load_campaigns(conn, as_of=as_of)
+        if c.system in names and c.period in labels
+    ]

@@ -215,7 +215,7 @@ class InputBuilder:
             self._batches[population] = [
                 b.document for b in builder(self.ctx, self.library, self.period)
             ]
-        key = "iac" if population == "iac_apply" else "protection"
+        key = {"iac_apply": "iac", "access_review": "access_reviews"}.get(population, "protection")
         for document in self._batches[population]:
             if any(item["subject"] == subject for item in document[key]):
                 return document
@@ -226,6 +226,9 @@ class InputBuilder:
 
     def _protection(self, subject: str) -> dict[str, Any] | None:
         return self._from_batches("protection", subject)
+
+    def _access_review(self, subject: str) -> dict[str, Any] | None:
+        return self._from_batches("access_review", subject)
 
 
 def reevaluate(
