@@ -330,3 +330,22 @@ def test_sod_conflict_with_a_waiver_is_waived(world: World) -> None:
     results = world.evaluate()
     assert results[("AC-05", "author-and-deployer:carol@acme.example")][0] == "waived"
     assert results[("AC-05", "author-and-deployer:alice@acme.example")][0] == "fail"
+
+
+def test_leaver_dropped_from_the_okta_list_late_fails(world: World) -> None:
+    """Okta's user list leaves deprovisioned users out: Bob, listed active in June, is
+    absent from the 14 July list. Absence is not "no account": removed by 14 July at the
+    latest, 9 business days after he left."""
+    june = world.ws.write(
+        "okta/users-june.json",
+        [okta_user("00u1bob", "bob@acme.example"), okta_user("00u1alice", "alice@acme.example")],
+    )
+    world.ws.ingest("okta", june, as_of="2026-06-15T00:00:00Z")
+    world.leaver("bob", "E2", "bob@acme.example", BOB_LEFT)
+    world.ingest()
+    verdict, reasons = world.evaluate()[("AC-02", "bob@acme.example")]
+    assert verdict == "fail"
+    assert reasons == (
+        "okta:bob@acme.example was disabled on 2026-07-14 00:00 UTC, 9 business day(s) after "
+        "the termination on 2026-07-01 00:00 UTC (allowed: 1)",
+    )

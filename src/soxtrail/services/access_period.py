@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from soxtrail.domain.access_facts import AccessGrantFacts, AuditEventFacts
+from soxtrail.domain.access_facts import AccessGrantFacts, AuditEventFacts, IdentityFacts
 from soxtrail.domain.access_scope import MembershipPatterns
 from soxtrail.domain.period import Period
 from soxtrail.policy.library import Library
@@ -39,6 +39,7 @@ from soxtrail.services.access_input import (
     Membership,
     SystemAccess,
     accounts_of_person,
+    provider_snapshots,
     system_access,
 )
 from soxtrail.store.queries import by_keys, by_subjects, of_kind
@@ -248,6 +249,52 @@ def _unknown_account(item: AccessAccount) -> dict[str, Any]:
     }
 
 
+def _removed_by(ctx: pi.Context, account: Account, since: datetime, until: datetime) -> datetime:
+    """The observation time of the first snapshot of the account's provider after `since`
+    that no longer lists the account (an upper bound on when it was removed); `until` when
+    no observed snapshot says."""
+    present: dict[datetime, bool] = {}
+    for stored in of_kind(ctx.conn, ["identity"], start=since, end=until):
+        facts = stored.evidence.facts
+        if not isinstance(facts, IdentityFacts) or facts.provider != account.provider:
+            continue
+        if facts.observed_at is None or facts.aspect != "account":
+            continue
+        present[facts.observed_at] = present.get(facts.observed_at, False) or (
+            facts.account_id == account.account_id
+        )
+    return min((t for t, seen in present.items() if not seen), default=until)
+
+
+def _vanished_accounts(
+    ctx: pi.Context, access: SystemAccess, person: str, termination: datetime, at: datetime
+) -> list[dict[str, Any]]:
+    """Accounts the person held at the termination that the latest snapshot no longer lists
+    (Okta's user list leaves deprovisioned users out): status `removed`, disabled at the
+    first snapshot without them, so that a late removal is not mistaken for no account."""
+    then = provider_snapshots(ctx.conn, termination)
+    out = []
+    for provider in access.providers:
+        if provider not in then or provider not in access.snapshots:
+            continue
+        now = access.snapshots[provider].accounts
+        for account in accounts_of_person({provider: then[provider]}, access.resolver, person):
+            if account.account_id in now:
+                continue
+            removed = _removed_by(ctx, account, termination, at)
+            item = _leaver_account(ctx, account, termination, at)
+            item.update(
+                {
+                    "status": "removed",
+                    "provider_status": None,
+                    "disabled_at": pi.epoch(removed),
+                    "business_days_to_disable": ctx.business_days(termination, removed),
+                }
+            )
+            out.append(item)
+    return out
+
+
 def leaver_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
     """One input with the period's leavers and all their in-scope accounts (module docstring)."""
     at = as_of(ctx, period)
@@ -268,6 +315,7 @@ def leaver_batches(ctx: pi.Context, library: Library, period: Period) -> Iterato
             for a in access.accounts
             if a.person == hr.person and a.account is None
         ]
+        accounts += _vanished_accounts(ctx, access, hr.person, termination, at)
         still_open = any(a["status"] in (None, *NOT_DISABLED) for a in accounts)
         if termination < period.start and not still_open and not access.missing_providers:
             continue
