@@ -25,10 +25,14 @@ from typing import Any
 import pytest
 import yaml
 
+from soxtrail.config import load_config
 from soxtrail.domain.period import parse_period
 from soxtrail.policy.engine import OpaEngine
+from soxtrail.policy.evaluate import evaluate_controls
 from soxtrail.policy.library import load_library
+from soxtrail.services import policy_input as pi
 from soxtrail.services.period import evaluate_period
+from soxtrail.services.report.inputs import InputBuilder
 from soxtrail.services.waivers import decide_waiver, request_waiver
 from soxtrail.store.control_runs import iter_results, latest_run
 from tests.access_workspace import (
@@ -236,8 +240,6 @@ def test_leaver_disabled_after_a_holiday_counts_business_days(tmp_path: Path) ->
     try:
         config = w.ws.root / "soxtrail.toml"
         config.write_text(config.read_text() + '\n[changes]\nholidays = ["2026-07-06"]\n', "utf-8")
-        from soxtrail.config import load_config
-
         w.ws.config = load_config(config, explicit=True)
         w.okta_users["erin"] = okta_user(
             "00u1erin", "erin@acme.example", "DEPROVISIONED", status_changed="2026-07-07T08:00:00Z"
@@ -346,6 +348,35 @@ def test_leaver_dropped_from_the_okta_list_late_fails(world: World) -> None:
     verdict, reasons = world.evaluate()[("AC-02", "bob@acme.example")]
     assert verdict == "fail"
     assert reasons == (
-        "okta:bob@acme.example was disabled on 2026-07-14 00:00 UTC, 9 business day(s) after "
-        "the termination on 2026-07-01 00:00 UTC (allowed: 1)",
+        (
+            "okta:bob@acme.example was disabled on 2026-07-14 00:00 UTC, 9 business day(s) "
+            "after the termination on 2026-07-01 00:00 UTC (allowed: 1)"
+        ),
     )
+
+
+def test_reports_rebuild_the_input_of_an_access_result(world: World) -> None:
+    """A sampled AC result re-evaluates from the store to the same verdict and reasons."""
+    _sod_world(world)
+    world.ingest()
+    stored = world.evaluate()
+    library = load_library(settings=world.ws.config.model.controls)
+    engine = OpaEngine(library)
+    with world.ws.db.read() as conn:
+        ctx = pi.Context(
+            conn=conn, config=world.ws.config, system=world.ws.config.system("billing"), now=NOW
+        )
+        builder = InputBuilder(ctx, library, parse_period("2026-07"))
+        for control_id, subject in [
+            ("AC-01", "okta:dave@acme.example"),
+            ("AC-05", "author-and-deployer:alice@acme.example"),
+        ]:
+            meta = library.control(control_id)
+            document = builder.document(meta.population, subject)
+            assert document is not None
+            (again,) = [
+                r
+                for r in evaluate_controls(engine, library, document, [meta])
+                if r.subject == subject
+            ]
+            assert (again.result.value, tuple(again.reasons)) == stored[(control_id, subject)]
