@@ -215,7 +215,7 @@ class InputBuilder:
             self._batches[population] = [
                 b.document for b in builder(self.ctx, self.library, self.period)
             ]
-        key = {"iac_apply": "iac", "access_review": "access_reviews"}.get(population, "protection")
+        key = "iac" if population == "iac_apply" else "protection"
         for document in self._batches[population]:
             if any(item["subject"] == subject for item in document[key]):
                 return document
@@ -227,8 +227,29 @@ class InputBuilder:
     def _protection(self, subject: str) -> dict[str, Any] | None:
         return self._from_batches("protection", subject)
 
+    def _from_subjects(self, population: str, subject: str) -> dict[str, Any] | None:
+        """The batch whose `subjects[population]` lists `subject` (access populations)."""
+        if population not in self._batches:
+            builder = period_service.BUILDERS[population]
+            self._batches[population] = [
+                b.document for b in builder(self.ctx, self.library, self.period)
+            ]
+        for document in self._batches[population]:
+            if subject in document.get("subjects", {}).get(population, []):
+                return document
+        return None
+
+    def _account(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("account", subject)
+
+    def _leaver(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("leaver", subject)
+
+    def _sod(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("sod", subject)
+
     def _access_review(self, subject: str) -> dict[str, Any] | None:
-        return self._from_batches("access_review", subject)
+        return self._from_subjects("access_review", subject)
 
 
 def reevaluate(
