@@ -22,10 +22,11 @@ snapshot later than the decision plus the grace period.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -55,6 +56,9 @@ from soxtrail.services.records import own_item, store_own
 from soxtrail.store.database import Database
 from soxtrail.store.queries import of_kind
 
+if TYPE_CHECKING:
+    from soxtrail.services.period import Batch
+
 
 class SelfReviewError(UsageError):
     """Someone tried to decide on their own account (exit 2; HTTP 403)."""
@@ -81,7 +85,7 @@ def quarter_of(text: str) -> Period:
         UsageError: the text is not a period, or not a quarter.
     """
     period = parse_period(text)
-    if not period.label[5:6] == "Q" or len(period.label) != 7:
+    if not re.fullmatch(r"\d{4}-Q[1-4]", period.label):
         raise UsageError(f"--period {text!r}: an access review covers one quarter (YYYY-Qn)")
     return period
 
@@ -509,7 +513,7 @@ def campaign_input(ctx: pi.Context, campaign: Campaign) -> dict[str, Any]:
     }
 
 
-def access_review_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Any]:
+def access_review_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
     """AC-03's population: one subject per quarter of the period for a system whose access
     is in scope (`access` patterns set), with the campaigns of that quarter."""
     from soxtrail.services.period import Batch, base_document  # period imports this module

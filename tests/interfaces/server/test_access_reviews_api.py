@@ -155,3 +155,16 @@ def test_only_admins_and_compliance_start_and_close(api: Api) -> None:
         403,
         "forbidden",
     )
+
+
+def test_the_page_form_refuses_a_post_without_the_sessions_csrf_token(api: Api) -> None:
+    campaign = start(api)
+    response = api.client.post(
+        f"/access-reviews/{campaign}/decide",
+        data={"account": ALICE, "decision": "keep", "reason": "r", "csrf": "forged"},
+        headers={"Authorization": f"Bearer {api.tokens[CAROL]}"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    shown = api.call(CAROL, "GET", f"/access-reviews/{campaign}").json()["campaign"]
+    assert shown["counts"]["undecided"] == 4
