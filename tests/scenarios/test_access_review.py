@@ -40,7 +40,7 @@ from tests.access_review_support import (
     build_workspace,
     ingest_members,
 )
-from tests.access_workspace import AccessWorkspace
+from tests.access_workspace import AccessWorkspace, okta_user
 from tests.interfaces.server.support import SettableClock
 
 
@@ -317,3 +317,23 @@ def test_the_evidence_pack_shows_the_campaign_and_verifies_offline(
     assert all(any(e in name for name in bundled) for e in shown["evidence"])
     result = verify_bundle(summary.bundle, [ws.signer.verifier_key()])
     assert result.ok, result.failures
+
+
+def test_a_revocation_carried_out_by_suspending_the_account_passes(
+    ws: AccessWorkspace, policy: tuple[Library, Engine]
+) -> None:
+    clock = SettableClock(STARTED)
+    campaign = start(ws, clock)
+    decide_all(ws, clock, campaign, bob="revoke")
+    service.close_campaign(
+        ws.db, ws.config, campaign.id, actor="dave@acme.example", signer=ws.signer, clock=clock
+    )
+    users = [
+        okta_user("00u1alice", "alice@acme.example"),
+        okta_user("00u1bob", "bob@acme.example", "SUSPENDED"),  # still in the group
+        okta_user("00u1svc-billing", "svc-billing@acme.example"),
+    ]
+    path = ws.write("okta_billing_users_august.json", users)
+    ws.ingest("okta", path, as_of=AUGUST, group="Billing-Users")
+    result, reasons = ac03(ws, policy)
+    assert result is Result.PASS, reasons

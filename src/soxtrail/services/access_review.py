@@ -50,7 +50,12 @@ from soxtrail.domain.systems import System
 from soxtrail.ledger.note import NoteSigner
 from soxtrail.policy.library import Library
 from soxtrail.services import policy_input as pi
-from soxtrail.services.access_input import AccessAccount, SystemAccess, system_access
+from soxtrail.services.access_input import (
+    NOT_DISABLED,
+    AccessAccount,
+    SystemAccess,
+    system_access,
+)
 from soxtrail.services.clock import Clock
 from soxtrail.services.records import own_item, store_own
 from soxtrail.store.database import Database
@@ -427,7 +432,7 @@ def revocation_checks(
 ) -> dict[str, list[SnapshotCheck]]:
     """For each revoked account: its state in every snapshot of its provider after the
     decision and before `until`. An account still has access when it still holds a
-    membership giving access and its account is not known to be disabled."""
+    membership giving access and its account is open (`NOT_DISABLED`) or its state unknown."""
     system = config.system(campaign.system)
     out: dict[str, list[SnapshotCheck]] = {}
     for key, decided in campaign.decisions.items():
@@ -440,7 +445,11 @@ def revocation_checks(
             ctx = pi.Context(conn=conn, config=config, system=system, now=at)
             access = system_access(ctx, at + timedelta(microseconds=1))
             held = next((a for a in access.accounts if a.subject == key), None)
-            active = held is not None and (held.account is None or held.account.status == "active")
+            active = held is not None and (
+                held.account is None
+                or held.account.status is None
+                or held.account.status in NOT_DISABLED
+            )
             evidence = held.evidence if held is not None else ()
             checks.append(SnapshotCheck(at, active, evidence))
         out[key] = checks
