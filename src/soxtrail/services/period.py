@@ -41,7 +41,7 @@ from soxtrail.policy.library import Library
 from soxtrail.policy.metadata import ControlMeta
 from soxtrail.services import access_period
 from soxtrail.services import policy_input as pi
-from soxtrail.services.access_review import access_review_batches
+from soxtrail.services.access_review_checks import access_review_batches
 from soxtrail.services.changeset import (
     ChangeSet,
     build_change_set,

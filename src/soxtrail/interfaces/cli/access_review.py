@@ -88,11 +88,12 @@ def show(
     """One campaign: its accounts, reviewers, decisions and, for revocations, the snapshots
     taken since."""
     from soxtrail.services import access_review as service
+    from soxtrail.services import access_review_checks as checks
 
     cli = state(ctx)
     with cli.database().read() as conn:
         campaign = service.get_campaign(conn, campaign_id)
-        document = service.campaign_detail(conn, cli.config, campaign, cli.clock())
+        document = checks.campaign_detail(conn, cli.config, campaign, cli.clock())
     if output is OutputFormat.json:
         cli.print_json({"schema": 1, "campaign": document})
         return

@@ -32,7 +32,7 @@ from soxtrail.domain.systems import System
 from soxtrail.policy.engine import Engine
 from soxtrail.policy.library import Library
 from soxtrail.services import policy_input as pi
-from soxtrail.services.access_review import period_campaigns
+from soxtrail.services.access_review_checks import period_campaigns
 from soxtrail.services.report import completeness
 from soxtrail.services.report.inputs import InputBuilder, all_cited, input_bytes, reevaluate
 from soxtrail.services.report.model import ControlSection, Report, SampleItem, SystemSection

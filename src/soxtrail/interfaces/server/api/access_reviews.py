@@ -11,6 +11,7 @@ from soxtrail.domain.roles import Permission
 from soxtrail.interfaces.server.security import require, server_state
 from soxtrail.interfaces.server.state import ServerState
 from soxtrail.services import access_review as service
+from soxtrail.services import access_review_checks as checks
 from soxtrail.services.users import Principal
 
 router = APIRouter(tags=["access reviews"])
@@ -97,7 +98,7 @@ def show(
     state = server_state(request)
     with state.db.read() as conn:
         campaign = service.get_campaign(conn, campaign_id)
-        document = service.campaign_detail(conn, state.config, campaign, state.clock())
+        document = checks.campaign_detail(conn, state.config, campaign, state.clock())
     return {"schema": 1, "campaign": document}
 
 

@@ -22,6 +22,7 @@ from soxtrail.interfaces.server.errors import status_of
 from soxtrail.interfaces.server.security import check_csrf, require, server_state
 from soxtrail.interfaces.server.web.render import page
 from soxtrail.services import access_review as service
+from soxtrail.services import access_review_checks as checks
 from soxtrail.services.users import Principal
 
 router = APIRouter()
@@ -83,7 +84,7 @@ def _campaign_page(
     state = server_state(request)
     with state.db.read() as conn:
         campaign = service.get_campaign(conn, campaign_id)
-        document = service.campaign_detail(conn, state.config, campaign, state.clock())
+        document = checks.campaign_detail(conn, state.config, campaign, state.clock())
     return page(
         request,
         "access_review.html",
