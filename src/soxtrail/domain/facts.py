@@ -23,6 +23,7 @@ from soxtrail.domain.access_facts import (
     MembershipFacts,
     SecretMetadataFacts,
 )
+from soxtrail.domain.access_review import AccessReviewFacts
 from soxtrail.domain.facts_base import Facts as Facts  # noqa: PLC0414 - explicit re-export
 from soxtrail.domain.facts_base import Instant as Instant  # noqa: PLC0414 - explicit re-export
 from soxtrail.domain.kinds import Kind
@@ -449,3 +450,4 @@ class WaiverFacts(Facts):
 
 FACTS_BY_KIND[Kind.DECISION] = DecisionFacts
 FACTS_BY_KIND[Kind.WAIVER] = WaiverFacts
+FACTS_BY_KIND[Kind.ACCESS_REVIEW] = AccessReviewFacts

@@ -11,6 +11,8 @@
 | report              |   ✓   |     ✓      |          |          |    ✓    |    |
 | checkpoint          |   ✓   |     ✓      |          |          |         |    |
 | manage_users        |   ✓   |            |          |          |         |    |
+| access_review_manage|   ✓   |     ✓      |          |          |         |    |
+| access_review_decide|   ✓   |     ✓      |    ✓     |    ✓     |         |    |
 
 `read` is everything a dashboard or a GET endpoint shows: evidence, results, traces, waivers,
 the ledger and its proofs, and evidence packs already written. `report` writes a new evidence
@@ -18,6 +20,9 @@ pack from stored runs (it changes no evidence, so the auditor may draw their own
 `ingest` covers `ingest` and `attest`. The auditor reads everything and changes nothing (a pack
 is not a change); `ci` ingests, attests and gates, and reads nothing else. Separation of
 duties (nobody approves their own waiver) is enforced by the waiver service on top of this.
+`access_review_manage` starts and closes access review campaigns; `access_review_decide` lets a
+reviewer decide, and the access review service allows only the accounts assigned to them,
+never their own.
 
 A token is scoped to a role whose permissions are a subset of its user's role (an engineer may
 mint a `ci` token, not an `approver` one); admins may mint any.
@@ -47,6 +52,8 @@ class Permission(StrEnum):
     REPORT = "report"
     CHECKPOINT = "checkpoint"
     MANAGE_USERS = "manage_users"
+    ACCESS_REVIEW_MANAGE = "access_review_manage"
+    ACCESS_REVIEW_DECIDE = "access_review_decide"
 
 
 _P = Permission
@@ -54,9 +61,12 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.COMPLIANCE: frozenset(
         {_P.READ, _P.WAIVER_REQUEST, _P.WAIVER_DECIDE, _P.EVALUATE, _P.REPORT, _P.CHECKPOINT}
+        | {_P.ACCESS_REVIEW_MANAGE, _P.ACCESS_REVIEW_DECIDE}
     ),
-    Role.APPROVER: frozenset({_P.READ, _P.WAIVER_DECIDE}),
-    Role.ENGINEER: frozenset({_P.READ, _P.INGEST, _P.GATE, _P.WAIVER_REQUEST}),
+    Role.APPROVER: frozenset({_P.READ, _P.WAIVER_DECIDE, _P.ACCESS_REVIEW_DECIDE}),
+    Role.ENGINEER: frozenset(
+        {_P.READ, _P.INGEST, _P.GATE, _P.WAIVER_REQUEST, _P.ACCESS_REVIEW_DECIDE}
+    ),
     Role.AUDITOR: frozenset({_P.READ, _P.REPORT}),
     Role.CI: frozenset({_P.INGEST, _P.GATE}),
 }

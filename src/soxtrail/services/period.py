@@ -39,7 +39,9 @@ from soxtrail.policy.engine import Engine
 from soxtrail.policy.evaluate import NO_SUBJECT, evaluate_controls
 from soxtrail.policy.library import Library
 from soxtrail.policy.metadata import ControlMeta
+from soxtrail.services import access_period
 from soxtrail.services import policy_input as pi
+from soxtrail.services.access_review_checks import access_review_batches
 from soxtrail.services.changeset import (
     ChangeSet,
     build_change_set,
@@ -341,6 +343,10 @@ BUILDERS = {
     "commit_range": commit_batches,
     "iac_apply": iac_batches,
     "protection": protection_batches,
+    "account": access_period.account_batches,
+    "leaver": access_period.leaver_batches,
+    "sod": access_period.sod_batches,
+    "access_review": access_review_batches,
 }
 
 

@@ -57,11 +57,22 @@ TABLE: list[tuple[str, str, str, set[str]]] = [
     ("GET", "/api/v1/users", "", {"admin"}),
     ("POST", "/api/v1/users", "user", {"admin"}),
     ("POST", "/api/v1/users/{me}/tokens", "token", {"admin"}),
+    ("GET", "/api/v1/access-reviews", "", READ),
+    ("GET", "/api/v1/access-reviews/none", "", READ),
+    ("POST", "/api/v1/access-reviews", "campaign", {"admin", "compliance"}),
+    (
+        "POST",
+        "/api/v1/access-reviews/none/decisions",
+        "account_decision",
+        {"admin", "compliance", "approver", "engineer"},
+    ),
+    ("POST", "/api/v1/access-reviews/none/close", "", {"admin", "compliance"}),
     ("GET", "/", "", READ),
     ("GET", "/controls", "", READ),
     ("GET", "/changes/acme/billing/101", "", READ),
     ("GET", "/waivers", "", READ),
     ("GET", "/reports", "", READ),
+    ("GET", "/access-reviews", "", READ),
 ]
 
 CASES = [
@@ -118,6 +129,10 @@ def _body(kind: str, role: str, store: Store) -> dict[str, Any]:
         return {"json": {"reason": "ok"}}
     if kind == "user":
         return {"json": {"name": f"new-{role}@acme.example", "role": "auditor"}}
+    if kind == "campaign":  # refused after authorization: billing names no access patterns
+        return {"json": {"period": "2026-Q3", "system": "billing"}}
+    if kind == "account_decision":
+        return {"json": {"account": "okta:x", "decision": "keep", "reason": "r"}}
     if kind == "token":
         return {"json": {"label": "matrix"}}
     return {}

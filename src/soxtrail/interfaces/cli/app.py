@@ -18,6 +18,7 @@ import typer
 from soxtrail import __version__
 from soxtrail.domain.errors import SoxtrailError
 from soxtrail.interfaces.cli import (
+    access_review,
     attest,
     bundle,
     controls,
@@ -93,6 +94,7 @@ ingest.register(app)
 ledger.register(app)
 gate.register(app)
 waivers.register(app)
+access_review.register(app)
 attest.register(app)
 deploy.register(app)
 controls.register(app)

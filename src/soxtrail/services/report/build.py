@@ -11,14 +11,15 @@
    compare (`inputs.py`), and trace the subject back to ticket, review, commit and pipeline
    (`traces.py`).
 4. Check the population's completeness against snapshots and Argo CD (`completeness.py`).
-5. Collect every evidence id the samples, inputs, traces, findings and waivers cite: the
-   bundle ships those records, their documents and their inclusion proofs.
+5. Collect the period's access review campaigns (AC-03), as of the checkpoint.
+6. Collect every evidence id the samples, inputs, traces, findings, waivers and campaigns
+   cite: the bundle ships those records, their documents and their inclusion proofs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -31,6 +32,7 @@ from soxtrail.domain.systems import System
 from soxtrail.policy.engine import Engine
 from soxtrail.policy.library import Library
 from soxtrail.services import policy_input as pi
+from soxtrail.services.access_review_checks import period_campaigns
 from soxtrail.services.report import completeness
 from soxtrail.services.report.inputs import InputBuilder, all_cited, input_bytes, reevaluate
 from soxtrail.services.report.model import ControlSection, Report, SampleItem, SystemSection
@@ -196,6 +198,14 @@ def build_report(
     waivers = {w.id: w for w in load_waivers(conn)}
     cited.update(e for w in waivers.values() for e in w.evidence)
     cited.update(all_cited(tracer.traces.values()))
+    campaigns = period_campaigns(
+        conn,
+        config,
+        [system for system, _ in runs],
+        period,
+        as_of=checkpoint.created_at + timedelta(microseconds=1),
+    )
+    cited.update(all_cited(campaigns))
     return Report(
         conn=conn,
         period=period,
@@ -216,6 +226,7 @@ def build_report(
         waivers=waivers,
         evidence=cited,
         size_override=size,
+        access_reviews=campaigns,
     )
 
 

@@ -65,6 +65,7 @@ def write_json(report: Report, path: Path) -> Path:
         out.write("],\n")
         waivers = [w.to_json(report.generated_at) for w in report.waivers.values()]
         out.write('"waivers":' + _dump(waivers) + ",\n")
+        out.write('"access_reviews":' + _dump(report.access_reviews) + ",\n")
         discrepancies = [
             {
                 "system": c.system,

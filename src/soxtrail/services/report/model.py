@@ -131,6 +131,8 @@ class Report:
     waivers: dict[str, Waiver]
     evidence: set[str]
     size_override: int | None = None
+    #: The period's access review campaigns (`services.access_review_checks.period_campaigns`).
+    access_reviews: list[dict[str, Any]] = field(default_factory=list)
 
     # --- streams ------------------------------------------------------------------
 

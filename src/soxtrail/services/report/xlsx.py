@@ -1,7 +1,8 @@
 """The XLSX format (XlsxWriter, constant-memory mode): a workbook for auditors.
 
 Sheets: `Summary` (one row per control), `Exceptions` (every failure, error and waiver of
-every control), `Sample` (every sampled item with its re-evaluation), `Completeness`, and
+every control), `Sample` (every sampled item with its re-evaluation), `Completeness`,
+`Access reviews` (one row per account of each campaign of the period), and
 one sheet per control holding its whole population: each subject with its result, whether
 and at which rank it was sampled, whether it is an exception, and its waiver. Every table
 has a frozen header row and filters, so "sample" and "exceptions" are one filter away.
@@ -70,6 +71,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
         _exceptions(report, workbook)
         _sample(report, workbook)
         _completeness(report, workbook)
+        _access_reviews(report, workbook)
         for section in report.controls:
             _control(report, workbook, section)
     finally:
@@ -242,6 +244,62 @@ def _completeness(report: Report, workbook: Any) -> None:
                     f.occurrences,
                     f.reason,
                     " ".join(f.evidence),
+                ]
+            )
+    sheet.close()
+
+
+def _access_reviews(report: Report, workbook: Any) -> None:
+    header = [
+        "system",
+        "quarter",
+        "campaign",
+        "status",
+        "started",
+        "closed",
+        "closed by",
+        "account",
+        "holder",
+        "reviewer",
+        "reviewer basis",
+        "decision",
+        "reason",
+        "decided by",
+        "decided at",
+        "since the decision",
+    ]
+    widths = [12, 9, 15, 8, 20, 20, 22, 32, 24, 24, 10, 9, 50, 24, 20, 40]
+    sheet = _Sheet(workbook, "Access reviews", header, widths)
+    for c in report.access_reviews:
+        for a in c["accounts"]:
+            revocation = a.get("revocation")
+            since = (
+                "; ".join(
+                    f"{s['at']}: {'still has access' if s['has_access'] else 'removed'}"
+                    for s in revocation["snapshots"]
+                )
+                or "no snapshot yet"
+                if revocation is not None
+                else ""
+            )
+            sheet.add(
+                [
+                    c["system"],
+                    c["period"],
+                    c["id"],
+                    c["status"],
+                    c["started_at"],
+                    c["closed_at"] or "",
+                    c["closed_by"] or "",
+                    a["account"],
+                    a["person"] or "service account",
+                    a["reviewer"],
+                    a["reviewer_basis"],
+                    a["decision"] or "undecided",
+                    a["reason"] or "",
+                    a["decided_by"] or "",
+                    a["decided_at"] or "",
+                    since,
                 ]
             )
     sheet.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from soxtrail.interfaces.server.api import (
+    access_reviews,
     changes,
     controls,
     evidence,
@@ -35,6 +36,7 @@ def api_router() -> APIRouter:
         reports,
         overview,
         users,
+        access_reviews,
     ):
         router.include_router(module.router)
     return router

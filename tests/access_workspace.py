@@ -1,0 +1,153 @@
+"""A real workspace for the access tests: configuration, SQLite store, real adapters.
+
+The payload builders write documents field by field in the formats' public shapes, because
+the corpus has no Okta Users API, GitHub organisation member or HR roster payloads:
+
+- `okta_user`: the Okta Management API v1 User object (developer.okta.com, Users API:
+  `id`, `status`, `created`, `activated`, `statusChanged`, `lastLogin`, `lastUpdated`,
+  `passwordChanged`, `profile.{login,email,firstName,lastName}`, `credentials.provider`);
+- `okta_factor`: the Factor object of `GET /api/v1/users/{id}/factors` (`id`,
+  `factorType`, `provider`, `status`, `created`, `lastUpdated`, `_links.user.href`);
+- `github_collaborator`: an element of `GET /repos/{owner}/{repo}/collaborators`
+  (docs.github.com/rest/collaborators: `login`, `id`, `type`, `site_admin`, `permissions`,
+  `role_name`);
+- `hr_csv`: the roster CSV the hr-roster adapter documents (its default header names).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from soxtrail.config import Config, load_config
+from soxtrail.services import policy_input as pi
+from soxtrail.services.ingest import IngestReport, ingest
+from soxtrail.services.keys import load_signer
+from soxtrail.services.workspace import init_workspace
+from soxtrail.sources.framing import InputSource
+from soxtrail.sources.registry import get_adapter
+from soxtrail.store.database import Database
+
+NOW = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)
+
+
+def clock() -> datetime:
+    return NOW
+
+
+class AccessWorkspace:
+    """`soxtrail.toml` with the given body, a SQLite store, and ingest through real adapters."""
+
+    def __init__(self, root: Path, toml: str) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "soxtrail.toml").write_text(
+            '[ledger]\norigin = "soxtrail.test/access"\n\n' + toml, "utf-8"
+        )
+        init_workspace(root, db_url=None, env_db=None, clock=clock)
+        self.config: Config = load_config(root / "soxtrail.toml", explicit=True)
+        self.signer = load_signer(self.config.key_file, self.config.origin)
+        self.db = Database(self.config.store_url)
+
+    def write(self, name: str, content: str | object) -> Path:
+        path = self.root / "inputs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content if isinstance(content, str) else json.dumps(content), "utf-8")
+        return path
+
+    def ingest(self, source: str, path: Path, **hints: str) -> IngestReport:
+        return ingest(
+            self.db,
+            get_adapter(source),
+            [InputSource(str(path), dict(hints))],
+            signer=self.signer,
+            origin=self.config.origin,
+            clock=clock,
+        )
+
+    @contextmanager
+    def context(self, system: str = "billing", now: datetime = NOW) -> Iterator[pi.Context]:
+        with self.db.read() as conn:
+            yield pi.Context(
+                conn=conn, config=self.config, system=self.config.system(system), now=now
+            )
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def okta_user(
+    user_id: str,
+    login: str,
+    status: str = "ACTIVE",
+    *,
+    status_changed: str = "2026-01-05T09:00:00.000Z",
+    last_login: str | None = "2026-07-01T08:00:00.000Z",
+    federated: bool = True,
+) -> dict[str, Any]:
+    first, _, rest = login.partition("@")
+    return {
+        "id": user_id,
+        "status": status,
+        "created": "2025-01-05T09:00:00.000Z",
+        "activated": "2025-01-05T09:00:00.000Z",
+        "statusChanged": status_changed,
+        "lastLogin": last_login,
+        "lastUpdated": status_changed,
+        "passwordChanged": None,
+        "type": {"id": "otyfnjfba4ye7pgjB0g4"},
+        "profile": {"firstName": first.title(), "lastName": rest, "email": login, "login": login},
+        "credentials": {
+            "provider": {"type": "FEDERATION", "name": "FEDERATION"}
+            if federated
+            else {"type": "OKTA", "name": "OKTA"}
+        },
+        "_links": {"self": {"href": f"https://acme.okta.com/api/v1/users/{user_id}"}},
+    }
+
+
+def okta_factor(user_id: str, factor_type: str, status: str = "ACTIVE") -> dict[str, Any]:
+    return {
+        "id": f"opf{user_id[-6:]}{factor_type[:4]}",
+        "factorType": factor_type,
+        "provider": "OKTA",
+        "vendorName": "OKTA",
+        "status": status,
+        "created": "2025-01-06T09:00:00.000Z",
+        "lastUpdated": "2025-01-06T09:00:00.000Z",
+        "_links": {"user": {"href": f"https://acme.okta.com/api/v1/users/{user_id}"}},
+    }
+
+
+def github_collaborator(login: str, user_id: int, role: str) -> dict[str, Any]:
+    levels = ["read", "triage", "write", "maintain", "admin"]
+    keys = {"read": "pull", "triage": "triage", "write": "push", "maintain": "maintain"}
+    granted = levels[: levels.index(role) + 1]
+    permissions = {keys.get(level, level): True for level in granted}
+    for level in levels:
+        permissions.setdefault(keys.get(level, level), False)
+    return {
+        "login": login,
+        "id": user_id,
+        "node_id": f"MDQ6VXNlcj{user_id}",
+        "type": "User",
+        "site_admin": False,
+        "permissions": permissions,
+        "role_name": role,
+    }
+
+
+def hr_csv(rows: Sequence[dict[str, str]]) -> str:
+    out = io.StringIO()
+    fields = ["person", "email", "name", "manager", "status", "start_date", "termination_date"]
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({f: row.get(f, "") for f in fields})
+    return out.getvalue()
