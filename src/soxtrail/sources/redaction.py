@@ -75,6 +75,14 @@ _RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
         re.compile(r"(?<![A-Za-z0-9_])[Bb][Aa][Ss][Ii][Cc]\s+(?P<secret>[A-Za-z0-9+/]{12,}={0,2})"),
     ),
     ("url-password", ("://",), re.compile(r"://[^\s:/@\"']+:(?P<secret>[^\s@/\"']+)@")),
+    (
+        # Gitleaks JSON reports: the matched text and the whole line hold the secret too
+        # (`Secret` itself is a sensitive key above). Keys spelled exactly as gitleaks writes
+        # them, only in documents that have gitleaks' `RuleID`.
+        "gitleaks-match",
+        ('"ruleid"',),
+        re.compile(r'"(?:Match|Line|Context)"\s*:\s*"(?P<secret>(?:[^"\\]|\\.)+)"'),
+    ),
 )
 
 
