@@ -158,6 +158,8 @@ class AccessGrantFacts(Facts):
     approved_at: Instant | None = None
     #: The ticket the request was made in (`ACC-12`, `RITM0010001`), if any.
     ticket: str | None = None
+    #: The role's identifier when the tool has one beside its name (a permission set ARN).
+    role_id: str | None = None
 
 
 class AuditEventFacts(Facts):

@@ -17,8 +17,9 @@ Read: one request object, an array of them, NDJSON of them, an AppSync list resu
 any query name). Each request becomes one `access_grant` record:
 
 - `grantee` and `requested_by` = `email` (else `username`); `resource` = `accountId`;
-  `role` = `role`; `approver` = `approver` (else `approverId`), kept only when the status
-  says the request was approved (an `approver` on a rejected request is who rejected it);
+  `role` = `role`, `role_id` = `roleId`; `approver` = `approver` (else `approverId`),
+  kept only when the status says the request was approved (an `approver` on a rejected
+  request is who rejected it);
 - `granted_at` = `startTime`; `expires_at` = `startTime` + `duration` hours (the approved
   window); `revoked_at` = `endTime` when the status is `revoked`; `requested_at` =
   `createdAt`; `approved_at` is None: TEAM does not record when the approval was given
@@ -133,6 +134,7 @@ def _grant(node: Node) -> Evidence:
         requested_at=created,
         approved_at=None,
         ticket=ticket,
+        role_id=node.opt_str("roleId") or None,
     )
     people = [p for p in dict.fromkeys((grantee, node.opt_str("username"), approver)) if p]
     return Evidence(
