@@ -56,8 +56,12 @@ def test_an_empty_report_is_a_clean_scan(tmp_path: Path) -> None:
     assert record.facts.findings == () and record.facts.analysis_complete is True
 
 
-def test_gitleaks_sarif_from_the_corpus_is_read_by_the_sarif_source() -> None:
-    (record,) = records_of(sarif.ADAPTER, corpus("sarif/gitleaks/sarif_simple.sarif"))
+def test_gitleaks_sarif_from_the_corpus_is_read_with_its_snippet_redacted() -> None:
+    path = corpus("sarif/gitleaks/sarif_simple.sarif")
+    (framed,) = frame(InputSource(str(path)), "json")
+    assert b'"snippet": {\n          "text": "[REDACTED]"' in framed.doc.content
+    assert b"a secret" not in framed.doc.content
+    (record,) = records_of(sarif.ADAPTER, path)
     assert record.facts.tool == "gitleaks"
     assert [f.rule_id for f in record.facts.findings] == ["test-rule"]
 
