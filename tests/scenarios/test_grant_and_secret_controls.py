@@ -12,19 +12,21 @@ reports have no corpus files and are BUILT field by field from their public form
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from soxtrail.domain.period import parse_period
 from soxtrail.policy.engine import OpaEngine
 from soxtrail.policy.library import load_library
 from soxtrail.services.period import evaluate_period
 from soxtrail.store.control_runs import iter_results, latest_run
-from soxtrail.store.tables import raw_documents
+from soxtrail.store.tables import evidence, raw_documents
 from tests.access_workspace import AccessWorkspace, clock, github_collaborator
 from tests.helpers import FIXTURES, corpus
 
@@ -332,3 +334,60 @@ def test_access_new_between_snapshots_needs_an_approved_request(
     ac06 = {s: v for (c, s), v in verdicts.items() if c == "AC-06"}
     assert list(ac06) == ["github:acme/billing:admin:alice-gh@1783944000"]  # bob was there
     assert ac06["github:acme/billing:admin:alice-gh@1783944000"][0] == verdict
+
+
+# --- malformed input --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "content", "where"),
+    [
+        pytest.param(
+            "aws-team",
+            {"items": [team_request("req-ok", "alice@acme.example", "bob@acme.example")]},
+            None,
+            id="aws-team-valid",
+        ),
+        pytest.param(
+            "aws-team",
+            [
+                team_request("req-ok", "alice@acme.example", "bob@acme.example"),
+                team_request("req-bad", "erin@acme.example", None, hours="two"),
+            ],
+            "/1/duration: expected a positive number of hours",
+            id="aws-team-bad-duration",
+        ),
+        pytest.param(
+            "aws-secrets",
+            {"SecretList": [{"Name": "billing/db", "RotationEnabled": "yes"}]},
+            "/SecretList/0/RotationEnabled: expected a boolean",
+            id="aws-secrets-bad-flag",
+        ),
+        pytest.param(
+            "gitleaks",
+            [{"RuleID": "generic-api-key", "StartLine": 3, "Secret": "x"}],
+            "/0/File: missing required key",
+            id="gitleaks-no-file",
+        ),
+    ],
+)
+def test_malformed_input_exits_2_and_stores_nothing(
+    ws: AccessWorkspace, source: str, content: object, where: str | None
+) -> None:
+    path = ws.write(f"{source}.json", content)
+    done = subprocess.run(
+        [sys.executable, "-m", "soxtrail", "ingest", source, str(path)],
+        cwd=ws.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    with ws.db.read() as conn:
+        stored = conn.execute(select(func.count()).select_from(evidence)).scalar_one()
+    if where is None:
+        assert done.returncode == 0, done.stderr
+        assert stored == 1
+        return
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and where in done.stderr
+    assert stored == 0
