@@ -24,6 +24,8 @@ POPULATIONS = (
     "iac_apply",
     "protection",
     "account",
+    "leaver",
+    "sod",
     "grant",
     "access_review",
     "secret",

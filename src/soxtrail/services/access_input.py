@@ -61,6 +61,8 @@ from soxtrail.store.queries import of_kind
 
 #: Membership actions that mean "is a member" (a snapshot row, or a change that adds).
 PRESENT_ACTIONS = frozenset({"member", "added", "updated"})
+#: Account states that are not disabled: the account can sign in, or can be activated.
+NOT_DISABLED = ("active", "staged")
 #: Membership actions that mean "is no longer a member".
 REMOVED_ACTIONS = frozenset({"removed"})
 

@@ -39,7 +39,7 @@ from soxtrail.policy.engine import Engine
 from soxtrail.policy.evaluate import NO_SUBJECT, evaluate_controls
 from soxtrail.policy.library import Library
 from soxtrail.policy.metadata import ControlMeta
-from soxtrail.services import grant_inputs, secret_inputs
+from soxtrail.services import access_period, grant_inputs, secret_inputs
 from soxtrail.services import policy_input as pi
 from soxtrail.services.changeset import (
     ChangeSet,
@@ -342,6 +342,9 @@ BUILDERS = {
     "commit_range": commit_batches,
     "iac_apply": iac_batches,
     "protection": protection_batches,
+    "account": access_period.account_batches,
+    "leaver": access_period.leaver_batches,
+    "sod": access_period.sod_batches,
     "privileged_access": grant_inputs.privileged_access_batches,
     "grant": grant_inputs.provisioning_batches,
     "secret": secret_inputs.secret_batches,

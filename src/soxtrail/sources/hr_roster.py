@@ -4,7 +4,8 @@ One row per person. The default header names are `person`, `email`, `manager`, `
 `start_date` and `termination_date` (all six required) and, optionally, `name`,
 `department` and `title`. An HR system's own header names are mapped with hints
 `column.<field>=<header>` (e.g. `column.person=Employee ID`, `column.email=Work Email`); the
-configuration section `[hr.columns]` is meant to feed these hints (`person = "Employee ID"`).
+configuration section `[hr.columns]` feeds these hints (`person = "Employee ID"`; a
+`--hint` on the command line wins).
 A required column missing from the header is an InputError naming the header row.
 
 Cells: `status` is normalised to `active` (active, employed, a), `terminated` (terminated,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -39,7 +40,8 @@ def ingest_command(
             "--hint",
             help="KEY=VALUE facts the files do not carry, for every document: e.g. "
             "environment=production for k8s-snapshot, repo=acme/billing and commit=SHA for CI "
-            "reports, as_of=2026-07-01 for rosters, column.email=Work Email for hr-roster. "
+            "reports, as_of=2026-07-01 for rosters, column.email=Work Email for hr-roster "
+            "(default: [hr.columns] of the configuration). "
             "Repeatable.",
         ),
     ] = None,
@@ -61,13 +63,14 @@ def ingest_command(
 
     cli = state(ctx)
     adapter = AutoAdapter(all_adapters()) if source == "auto" else get_adapter(source)
+    hints = configured_hints(cli.config.model.hr.columns, source, parse_hints(hint or []))
     db = cli.database()
     signer = cli.signer()
     with RichProgress(cli.err) as progress:
         report = ingest(
             db,
             adapter,
-            stdin_or_paths(paths, parse_hints(hint or [])),
+            stdin_or_paths(paths, hints),
             signer=signer,
             origin=cli.config.origin,
             clock=cli.clock,
@@ -78,6 +81,16 @@ def ingest_command(
         cli.print_json(report.to_json())
     else:
         _print_report(cli.out, report)
+
+
+def configured_hints(
+    hr_columns: Mapping[str, str], source: str, hints: Mapping[str, str]
+) -> dict[str, str]:
+    """The hints a source gets: `[hr.columns]` as `column.<field>` hints for hr-roster, under
+    the user's own `--hint`s (which win)."""
+    if source != "hr-roster":
+        return dict(hints)
+    return {**{f"column.{field}": header for field, header in hr_columns.items()}, **hints}
 
 
 def _print_report(out: object, report: IngestReport) -> None:

@@ -227,6 +227,27 @@ class InputBuilder:
     def _protection(self, subject: str) -> dict[str, Any] | None:
         return self._from_batches("protection", subject)
 
+    def _from_subjects(self, population: str, subject: str) -> dict[str, Any] | None:
+        """The batch whose `subjects[population]` lists `subject` (access populations)."""
+        if population not in self._batches:
+            builder = period_service.BUILDERS[population]
+            self._batches[population] = [
+                b.document for b in builder(self.ctx, self.library, self.period)
+            ]
+        for document in self._batches[population]:
+            if subject in document.get("subjects", {}).get(population, []):
+                return document
+        return None
+
+    def _account(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("account", subject)
+
+    def _leaver(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("leaver", subject)
+
+    def _sod(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("sod", subject)
+
 
 def reevaluate(
     builder: InputBuilder,
