@@ -221,12 +221,12 @@ def privileged_input(
         and g.facts.granted_at in period
     ]
     out_grants = [
-        grant_json(ctx, g, system, activity_after_expiry(ctx, g, grants, period.end))
+        grant_json(ctx, g, system, activity_after_expiry(ctx, g, grants, ctx.now))
         for g in in_period
     ]
     listed = {g["subject"] for g in out_grants}
     memberships: list[dict[str, Any]] = []
-    access = ai.system_access(ctx, period.end)
+    access = ai.system_access(ctx, ctx.now)
     for account in access.accounts:
         for m in account.privileged:
             covering = [
@@ -298,7 +298,7 @@ def provisioning_input(
     ctx: pi.Context, period: Period, grants: Sequence[Grant]
 ) -> list[dict[str, Any]]:
     """The `new_access` part of the AC-06 input (module docstring)."""
-    at_end = ai.system_access(ctx, period.end)
+    at_end = ai.system_access(ctx, ctx.now)
     resolver = at_end.resolver
     out = []
     for stored, how in _new_memberships(ctx, period):
