@@ -22,6 +22,7 @@ Public API (stable: other services build on it; fields are only ever added):
   status, termination date).
 - `accounts_of_person(snapshots, resolver, person)`: every account of a person in every
   provider (AC-02 looks beyond the accounts that reach one system).
+- `NOT_DISABLED`: the account states that still count as open (`active`, `staged`).
 
 What a snapshot is. Account, membership and roster documents describe a state, and say when
 it was read through the `as_of` hint (their `observed_at`). A provider's **latest snapshot**
