@@ -105,6 +105,21 @@ CATALOGUE: dict[str, tuple[str, str, str, str, dict[str, tuple[str, Any]]]] = {
         "high",
         {"revocation_grace_days": ("integer", 5)},
     ),
+    "AC-04": (
+        "time_bound_privileged_access",
+        "privileged_access",
+        "per_change",
+        "high",
+        {"max_hours": ("integer", 12)},
+    ),
+    "AC-06": ("access_provisioning", "grant", "per_change", "high", {}),
+    "AC-07": (
+        "secrets_management",
+        "secret",
+        "quarterly",
+        "high",
+        {"max_age_days": ("integer", 90), "require_secret_scan": ("boolean", True)},
+    ),
 }
 # The access controls run over periods only, in the logical_access domain.
 GATE_CONTROLS = {cid for cid in CATALOGUE if cid.startswith("CM-")}

@@ -13,6 +13,7 @@ from soxtrail.domain.errors import InputError
 from soxtrail.domain.facts import ScanReportFacts
 from soxtrail.domain.kinds import Kind
 from soxtrail.sources.framing import InputSource, frame
+from soxtrail.sources.redaction import redact
 from soxtrail.sources.sarif import ADAPTER, severity_of
 from tests.helpers import CORPUS, FIXTURES, corpus, parse_file, records_of
 
@@ -26,7 +27,10 @@ def _open(**counts: int) -> dict[str, int]:
 
 
 def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of the document as stored: after redaction (gitleaks snippets are secrets)."""
+    raw = path.read_bytes()
+    redacted, found = redact(raw.decode("utf-8"))
+    return hashlib.sha256(redacted.encode("utf-8") if found else raw).hexdigest()
 
 
 # (file, per run: (tool, version, complete, by_severity, [(rule, level, severity, location)]))

@@ -148,6 +148,18 @@ class AccessGrantFacts(Facts):
     revoked_at: Instant | None = None
     request_id: str | None = None
     justification: str | None = None
+    #: The request's state as the tool spells it, lower-cased (`approved`, `ended`,
+    #: `rejected`, `pending`, ...); None when the source does not say.
+    status: str | None = None
+    #: Whether the request was approved, as far as the source says (None: it does not say).
+    approved: bool | None = None
+    requested_at: Instant | None = None
+    #: When the approval was given; None when the source does not record it separately.
+    approved_at: Instant | None = None
+    #: The ticket the request was made in (`ACC-12`, `RITM0010001`), if any.
+    ticket: str | None = None
+    #: The role's identifier when the tool has one beside its name (a permission set ARN).
+    role_id: str | None = None
 
 
 class AuditEventFacts(Facts):
@@ -190,3 +202,14 @@ class SecretMetadataFacts(Facts):
     created_at: Instant | None = None
     last_rotated_at: Instant | None = None
     rotation_interval_days: int | None = None
+    #: Whether the manager rotates it automatically (None: the source does not say).
+    rotation_enabled: bool | None = None
+    #: When its value or metadata last changed (Secrets Manager LastChangedDate; Vault
+    #: updated_time of the metadata).
+    last_changed_at: Instant | None = None
+    last_accessed_at: Instant | None = None
+    #: When it was deleted or scheduled for deletion; None while it lives.
+    deleted_at: Instant | None = None
+    #: The system it belongs to, from a tag, custom metadata or the `system` ingest hint.
+    system: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)

@@ -31,6 +31,7 @@ POPULATIONS = (
     "secret",
     "log_source",
     "backup",
+    "privileged_access",
 )
 PHASES = ("gate", "period")
 _TYPES = {"integer": int, "number": (int, float), "string": str, "boolean": bool, "array": list}

@@ -39,7 +39,7 @@ from soxtrail.policy.engine import Engine
 from soxtrail.policy.evaluate import NO_SUBJECT, evaluate_controls
 from soxtrail.policy.library import Library
 from soxtrail.policy.metadata import ControlMeta
-from soxtrail.services import access_period
+from soxtrail.services import access_period, grant_inputs, secret_inputs
 from soxtrail.services import policy_input as pi
 from soxtrail.services.access_review_checks import access_review_batches
 from soxtrail.services.changeset import (
@@ -347,6 +347,9 @@ BUILDERS = {
     "leaver": access_period.leaver_batches,
     "sod": access_period.sod_batches,
     "access_review": access_review_batches,
+    "privileged_access": grant_inputs.privileged_access_batches,
+    "grant": grant_inputs.provisioning_batches,
+    "secret": secret_inputs.secret_batches,
 }
 
 

@@ -3,9 +3,11 @@
 Two kinds of rule: the string value of a JSON key that names a secret (`"password"`,
 `"client_secret"`, `"Authorization"`, webhook signature headers ...), and token formats that
 are secrets wherever they appear (GitHub and GitLab tokens, Slack tokens, bearer and basic
-credentials, PEM private keys, passwords in URLs). Only the secret's characters are replaced,
-by `[REDACTED]`, so the document stays valid JSON and otherwise byte-identical; each
-redaction is recorded (rule and character offset) beside the stored document.
+credentials, PEM private keys, passwords in URLs), plus the fields of secret-scanner reports
+that quote the secret found (gitleaks' `Match`, `Line`, `Context` and SARIF snippets). Only
+the secret's characters are replaced, by `[REDACTED]`, so the document stays valid JSON and
+otherwise byte-identical; each redaction is recorded (rule and character offset) beside the
+stored document.
 
 What is deliberately *not* redacted: AWS access key ids (`AKIA...`, `ASIA...`; CloudTrail
 needs them to say who acted and they are not secrets), Vault's `hmac-sha256:` values (already
@@ -75,6 +77,20 @@ _RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
         re.compile(r"(?<![A-Za-z0-9_])[Bb][Aa][Ss][Ii][Cc]\s+(?P<secret>[A-Za-z0-9+/]{12,}={0,2})"),
     ),
     ("url-password", ("://",), re.compile(r"://[^\s:/@\"']+:(?P<secret>[^\s@/\"']+)@")),
+    (
+        # Gitleaks JSON reports: the matched text and the whole line hold the secret too
+        # (`Secret` itself is a sensitive key above). Keys spelled exactly as gitleaks writes
+        # them, only in documents that have gitleaks' `RuleID`.
+        "gitleaks-match",
+        ('"ruleid"',),
+        re.compile(r'"(?:Match|Line|Context)"\s*:\s*"(?P<secret>(?:[^"\\]|\\.)+)"'),
+    ),
+    (
+        # Gitleaks SARIF: the region snippet of a result is the secret itself.
+        "gitleaks-sarif-snippet",
+        ('"gitleaks"',),
+        re.compile(r'"snippet"\s*:\s*\{\s*"text"\s*:\s*"(?P<secret>(?:[^"\\]|\\.)+)"'),
+    ),
 )
 
 

@@ -12,11 +12,15 @@ if TYPE_CHECKING:
 
 #: name -> "module:attribute" of an Adapter instance.
 _ADAPTERS: dict[str, str] = {
+    "access-request": "soxtrail.sources.access_requests:ADAPTER",
     "argocd": "soxtrail.sources.argocd:ADAPTER",
     "aws-iam": "soxtrail.sources.aws_iam:ADAPTER",
+    "aws-secrets": "soxtrail.sources.aws_secrets:ADAPTER",
+    "aws-team": "soxtrail.sources.aws_team:ADAPTER",
     "cloudtrail": "soxtrail.sources.cloudtrail:ADAPTER",
     "cyclonedx": "soxtrail.sources.cyclonedx:ADAPTER",
     "github": "soxtrail.sources.github:ADAPTER",
+    "gitleaks": "soxtrail.sources.gitleaks:ADAPTER",
     "github-audit": "soxtrail.sources.github_audit:ADAPTER",
     "github-audit-csv": "soxtrail.sources.github_audit_csv:ADAPTER",
     "github-org": "soxtrail.sources.github_org:ADAPTER",
@@ -33,6 +37,7 @@ _ADAPTERS: dict[str, str] = {
     "terraform-apply": "soxtrail.sources.terraform_apply:ADAPTER",
     "terraform-plan": "soxtrail.sources.terraform:ADAPTER",
     "vault-audit": "soxtrail.sources.vault_audit:ADAPTER",
+    "vault-kv": "soxtrail.sources.vault_kv:ADAPTER",
 }
 
 

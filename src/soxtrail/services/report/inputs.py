@@ -251,6 +251,15 @@ class InputBuilder:
     def _access_review(self, subject: str) -> dict[str, Any] | None:
         return self._from_subjects("access_review", subject)
 
+    def _privileged_access(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("privileged_access", subject)
+
+    def _grant(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("grant", subject)
+
+    def _secret(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("secret", subject)
+
 
 def reevaluate(
     builder: InputBuilder,
