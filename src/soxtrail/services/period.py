@@ -48,6 +48,7 @@ from soxtrail.services.changeset import (
 from soxtrail.services.clock import Clock
 from soxtrail.services.gate import SEVERITY
 from soxtrail.services.inputs import deployment_input
+from soxtrail.services.operations import backup_batches, log_source_batches
 from soxtrail.services.waivers import Waiver, apply_waivers, load_waivers
 from soxtrail.store.control_runs import write_run
 from soxtrail.store.database import Database
@@ -341,6 +342,8 @@ BUILDERS = {
     "commit_range": commit_batches,
     "iac_apply": iac_batches,
     "protection": protection_batches,
+    "log_source": log_source_batches,
+    "backup": backup_batches,
 }
 
 

@@ -13,9 +13,11 @@ if TYPE_CHECKING:
 #: name -> "module:attribute" of an Adapter instance.
 _ADAPTERS: dict[str, str] = {
     "argocd": "soxtrail.sources.argocd:ADAPTER",
+    "aws-backup": "soxtrail.sources.aws_backup:ADAPTER",
     "aws-iam": "soxtrail.sources.aws_iam:ADAPTER",
     "cloudtrail": "soxtrail.sources.cloudtrail:ADAPTER",
     "cyclonedx": "soxtrail.sources.cyclonedx:ADAPTER",
+    "dr-test": "soxtrail.sources.dr_test:ADAPTER",
     "github": "soxtrail.sources.github:ADAPTER",
     "github-audit": "soxtrail.sources.github_audit:ADAPTER",
     "github-audit-csv": "soxtrail.sources.github_audit_csv:ADAPTER",
