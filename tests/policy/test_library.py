@@ -114,7 +114,7 @@ def engine(library: Library) -> OpaEngine:
 
 
 def test_library_holds_exactly_the_change_management_catalogue(library: Library) -> None:
-    assert {m.id: m.short_name for m in library.controls} == {
+    assert {m.id: m.short_name for m in library.controls if m.id.startswith("CM-")} == {
         cid: entry[0] for cid, entry in CATALOGUE.items()
     }
 
@@ -206,7 +206,8 @@ def test_clean_gate_input_carries_the_default_parameters(library: Library) -> No
 
 def test_clean_change_passes_every_control(library: Library, engine: OpaEngine) -> None:
     """The golden "clean change" decision: nothing fails, nothing errs."""
-    results = evaluate_controls(engine, library, _gate_input(), library.controls)
+    gate = [m for m in library.controls if "gate" in m.phases]
+    results = evaluate_controls(engine, library, _gate_input(), gate)
     verdicts = {(r.control_id, r.subject): r.result for r in results}
     not_applicable = {("CM-10", "acme/billing#41"), ("CM-10", "acme/billing#42"), ("CM-11", "*")}
     assert {key for key, result in verdicts.items() if result is not Result.PASS} == not_applicable
@@ -228,7 +229,7 @@ def test_input_without_evidence_is_not_applicable_everywhere(
     }
     results = evaluate_controls(engine, library, document, library.controls)
     assert {(r.control_id, r.subject, r.result) for r in results} == {
-        (cid, "*", Result.NOT_APPLICABLE) for cid in CATALOGUE
+        (m.id, "*", Result.NOT_APPLICABLE) for m in library.controls
     }
 
 
