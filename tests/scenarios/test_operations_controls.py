@@ -285,3 +285,44 @@ def test_malformed_restore_test_exits_2_and_stores_nothing(workspace: Workspace)
 
         assert conn.execute(select(func.count()).select_from(evidence)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(raw_documents)).scalar_one() == 0
+
+
+def test_the_evidence_pack_reevaluates_operations_samples(workspace: Workspace) -> None:
+    """The report rebuilds the OP-01 and OP-02 inputs of sampled subjects and gets the stored
+    verdicts again (no discrepancy)."""
+    from soxtrail.services.report.build import build_report
+
+    _configure(workspace)
+    workspace.ingest(get_adapter("aws-backup"), _backups(workspace, [date(2026, 6, 15)]))
+    days = [date(2026, 6, 1) + timedelta(days=i) for i in range(30)]
+    workspace.ingest(get_adapter("cloudtrail"), *(_cloudtrail_day(workspace, d) for d in days[:-1]))
+    _evaluate(workspace, "2026-06")
+    library = load_library((), workspace.config.model.controls)
+    with workspace.db.read() as conn:
+        report = build_report(
+            conn,
+            workspace.config,
+            library,
+            OpaEngine(library),
+            period_label="2026-06",
+            system_name="billing",
+            seed="op",
+            size=None,
+            now=fixed_clock(),
+        )
+    sampled = {
+        (c.meta.id, s.stored.subject)
+        for c in report.controls
+        for s in c.sample
+        if c.meta.id.startswith("OP-")
+    }
+    assert ("OP-01", "audit-log:cloudtrail") in sampled
+    assert ("OP-02", DB_ARN) in sampled
+    assert report.discrepancies == []
+    reevaluated = [
+        s.reevaluation
+        for c in report.controls
+        for s in c.sample
+        if c.meta.id.startswith("OP-") and s.stored.subject != "*"
+    ]
+    assert reevaluated and all(r is not None and r.result is not None for r in reevaluated)

@@ -227,6 +227,24 @@ class InputBuilder:
     def _protection(self, subject: str) -> dict[str, Any] | None:
         return self._from_batches("protection", subject)
 
+    def _from_subjects(self, population: str, subject: str) -> dict[str, Any] | None:
+        """The batch whose `subjects` list names the subject (OP-01, OP-02 populations)."""
+        if population not in self._batches:
+            builder = period_service.BUILDERS[population]
+            self._batches[population] = [
+                b.document for b in builder(self.ctx, self.library, self.period)
+            ]
+        for document in self._batches[population]:
+            if subject in document.get("subjects", {}).get(population, []):
+                return document
+        return None
+
+    def _log_source(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("log_source", subject)
+
+    def _backup(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("backup", subject)
+
 
 def reevaluate(
     builder: InputBuilder,
