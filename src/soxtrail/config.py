@@ -246,6 +246,10 @@ class SystemSection(_Section):
     """Path globs (`src/ledger/**`) whose changes need stricter review (CM-02)."""
     require_signed_commits: StrictBool = False
     """Whether CM-09 (signed commits from trusted keys) applies to this system."""
+    backup_resources: tuple[str, ...] = ()
+    """The resources whose backups OP-02 checks, as ARN globs (`*` matches anything,
+    `/` and `:` included): `arn:aws:rds:eu-west-1:123456789012:db:billing-*`. Every resource
+    with a backup job that matches is a subject; a glob that matches no job is a finding."""
     owner: str | None = None
     """The person who answers for the system's access (reviews accounts whose holder has
     no known manager in the HR roster, AC-03)."""
@@ -497,6 +501,7 @@ def parse_config(
             production_environments=s.production_environments,
             financial_paths=PathGlobs.compile(s.financial_paths),
             require_signed_commits=s.require_signed_commits,
+            backup_resources=s.backup_resources,
             owner=s.owner,
             access=MembershipPatterns.parse(s.access),
             privileged=MembershipPatterns.parse(s.privileged),

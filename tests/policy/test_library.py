@@ -147,7 +147,7 @@ def engine(library: Library) -> OpaEngine:
 
 
 def test_library_holds_exactly_the_change_management_catalogue(library: Library) -> None:
-    assert {m.id: m.short_name for m in library.controls} == {
+    assert {m.id: m.short_name for m in library.controls if m.id.startswith("CM-")} == {
         cid: entry[0] for cid, entry in CATALOGUE.items()
     }
 
@@ -264,7 +264,7 @@ def test_input_without_evidence_is_not_applicable_everywhere(
     }
     results = evaluate_controls(engine, library, document, library.controls)
     assert {(r.control_id, r.subject, r.result) for r in results} == {
-        (cid, "*", Result.NOT_APPLICABLE) for cid in CATALOGUE
+        (m.id, "*", Result.NOT_APPLICABLE) for m in library.controls
     }
 
 

@@ -27,6 +27,7 @@ from soxtrail.domain.access_review import AccessReviewFacts
 from soxtrail.domain.facts_base import Facts as Facts  # noqa: PLC0414 - explicit re-export
 from soxtrail.domain.facts_base import Instant as Instant  # noqa: PLC0414 - explicit re-export
 from soxtrail.domain.kinds import Kind
+from soxtrail.domain.operations_facts import BackupFacts, DrTestFacts
 
 # --- change management -------------------------------------------------------------------
 
@@ -451,3 +452,5 @@ class WaiverFacts(Facts):
 FACTS_BY_KIND[Kind.DECISION] = DecisionFacts
 FACTS_BY_KIND[Kind.WAIVER] = WaiverFacts
 FACTS_BY_KIND[Kind.ACCESS_REVIEW] = AccessReviewFacts
+FACTS_BY_KIND[Kind.BACKUP] = BackupFacts
+FACTS_BY_KIND[Kind.DR_TEST] = DrTestFacts

@@ -20,6 +20,8 @@ class System:
     production_environments: tuple[str, ...] = ("production",)
     financial_paths: PathGlobs = field(default_factory=lambda: PathGlobs.compile(()))
     require_signed_commits: bool = False
+    #: ARN globs of the resources whose backups OP-02 checks (`*` matches anything).
+    backup_resources: tuple[str, ...] = ()
     owner: str | None = None
     access: MembershipPatterns = field(default_factory=MembershipPatterns)
     privileged: MembershipPatterns = field(default_factory=MembershipPatterns)

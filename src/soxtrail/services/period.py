@@ -50,6 +50,7 @@ from soxtrail.services.changeset import (
 from soxtrail.services.clock import Clock
 from soxtrail.services.gate import SEVERITY
 from soxtrail.services.inputs import deployment_input
+from soxtrail.services.operations import backup_batches, log_source_batches
 from soxtrail.services.waivers import Waiver, apply_waivers, load_waivers
 from soxtrail.store.control_runs import write_run
 from soxtrail.store.database import Database
@@ -350,6 +351,8 @@ BUILDERS = {
     "privileged_access": grant_inputs.privileged_access_batches,
     "grant": grant_inputs.provisioning_batches,
     "secret": secret_inputs.secret_batches,
+    "log_source": log_source_batches,
+    "backup": backup_batches,
 }
 
 

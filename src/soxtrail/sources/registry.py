@@ -14,11 +14,13 @@ if TYPE_CHECKING:
 _ADAPTERS: dict[str, str] = {
     "access-request": "soxtrail.sources.access_requests:ADAPTER",
     "argocd": "soxtrail.sources.argocd:ADAPTER",
+    "aws-backup": "soxtrail.sources.aws_backup:ADAPTER",
     "aws-iam": "soxtrail.sources.aws_iam:ADAPTER",
     "aws-secrets": "soxtrail.sources.aws_secrets:ADAPTER",
     "aws-team": "soxtrail.sources.aws_team:ADAPTER",
     "cloudtrail": "soxtrail.sources.cloudtrail:ADAPTER",
     "cyclonedx": "soxtrail.sources.cyclonedx:ADAPTER",
+    "dr-test": "soxtrail.sources.dr_test:ADAPTER",
     "github": "soxtrail.sources.github:ADAPTER",
     "gitleaks": "soxtrail.sources.gitleaks:ADAPTER",
     "github-audit": "soxtrail.sources.github_audit:ADAPTER",

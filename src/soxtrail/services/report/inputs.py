@@ -228,7 +228,7 @@ class InputBuilder:
         return self._from_batches("protection", subject)
 
     def _from_subjects(self, population: str, subject: str) -> dict[str, Any] | None:
-        """The batch whose `subjects[population]` lists `subject` (access populations)."""
+        """The batch whose `subjects[population]` lists `subject` (access, OP populations)."""
         if population not in self._batches:
             builder = period_service.BUILDERS[population]
             self._batches[population] = [
@@ -259,6 +259,12 @@ class InputBuilder:
 
     def _secret(self, subject: str) -> dict[str, Any] | None:
         return self._from_subjects("secret", subject)
+
+    def _log_source(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("log_source", subject)
+
+    def _backup(self, subject: str) -> dict[str, Any] | None:
+        return self._from_subjects("backup", subject)
 
 
 def reevaluate(
