@@ -23,17 +23,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("evidence", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "resource",
-                sa.String(length=400).with_variant(
-                    sa.String(length=400, collation="C"), "postgresql"
-                ),
-                nullable=True,
-                comment="audit events: facts.resource, for search",
-            )
-        )
+    # Added in place (ALTER TABLE ... ADD COLUMN), never by a batch table copy: other
+    # tables' foreign keys point at evidence.
+    op.add_column(
+        "evidence",
+        sa.Column(
+            "resource",
+            sa.String(length=400).with_variant(sa.String(length=400, collation="C"), "postgresql"),
+            nullable=True,
+            comment="audit events: facts.resource, for search",
+        ),
+    )
     if op.get_context().dialect.name == "sqlite":
         extract = "substr(json_extract(body, '$.facts.resource'), 1, 400)"
     else:
@@ -42,13 +42,13 @@ def upgrade() -> None:
         f"UPDATE evidence SET resource = {extract} WHERE kind = 'audit_event'"  # noqa: S608
     )
     op.execute("UPDATE evidence SET resource = NULL WHERE resource = ''")
-    with op.batch_alter_table("evidence", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_evidence_resource_occurred_at"), ["resource", "occurred_at"]
-        )
+    op.create_index(
+        op.f("ix_evidence_resource_occurred_at"), "evidence", ["resource", "occurred_at"]
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("evidence", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_evidence_resource_occurred_at"))
-        batch_op.drop_column("resource")
+    op.drop_index(op.f("ix_evidence_resource_occurred_at"), table_name="evidence")
+    # Not a batch (table copy) on SQLite: other tables' foreign keys point at evidence.
+    # SQLite has dropped columns in place since 3.35.
+    op.execute("ALTER TABLE evidence DROP COLUMN resource")
