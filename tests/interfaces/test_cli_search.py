@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import corpus
+from tests.interfaces.json_schema_support import search_schema
 from tests.interfaces.test_cli_contract import soxtrail
-from tests.interfaces.test_json_schemas import schema
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_search_json_follows_its_schema(root: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    schema("search").validate(document)
+    search_schema().validate(document)
     assert document["count"] == 9 and document["truncated"] is False
     assert {h["actor"] for h in document["hits"]} == {"christophe"}
     assert document["query"]["actor_spellings"] == ["chris@acme.example", "christophe"]

@@ -17,6 +17,7 @@ from soxtrail.interfaces.server.api import (
     ledger,
     overview,
     reports,
+    search,
     users,
     waivers,
 )
@@ -35,6 +36,7 @@ def api_router() -> APIRouter:
         reports,
         overview,
         users,
+        search,
     ):
         router.include_router(module.router)
     return router
