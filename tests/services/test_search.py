@@ -9,6 +9,7 @@ person with one spelling per tool, in a case the tools do not use.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -233,3 +234,25 @@ def test_upgrading_a_store_from_0003_indexes_the_stored_audit_events(
     assert [h.record_id for h in after.hits] == [h.record_id for h in before.hits]
     assert len(after.hits) == 6
     assert audit_ws.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("pattern", "found"),
+    [
+        pytest.param("odd_name[1]%x", True, id="exact"),
+        pytest.param("odd_name[1]%*", True, id="prefix"),
+        pytest.param("odd?name[1]?x", True, id="question-marks"),
+        pytest.param("*[1]%x", True, id="leading-star"),
+        pytest.param("oddXname*", False, id="underscore-is-literal"),
+        pytest.param("odd_name[1]x*", False, id="percent-is-literal"),
+        pytest.param("odd_name1*", False, id="bracket-is-literal"),
+    ],
+)
+def test_sql_wildcards_in_resources_are_literal(
+    workspace: Workspace, pattern: str, found: bool
+) -> None:
+    event = json.loads(corpus("aws-cloudtrail/stratus-red-team/cloudtrail-stop.json").read_text())
+    event[0]["requestParameters"] = {"bucketName": "odd_name[1]%x"}
+    workspace.ingest(get_adapter("cloudtrail"), workspace.write_json("odd.json", event))
+    hits = _search(workspace, resource=pattern, on="2024-07-31").hits
+    assert [h.resource for h in hits] == (["odd_name[1]%x"] if found else [])
