@@ -352,13 +352,15 @@ def measure_search(n: int, db_url: str, engine: str, repeat: int) -> list[Row]:
 # --- entry points --------------------------------------------------------------------------
 
 
-def run(quick: bool, gb: float | None = None, events: int | None = None) -> list[Row]:
+def run(
+    quick: bool, gb: float | None = None, events: int | None = None, *, ingest: bool = True
+) -> list[Row]:
     gb = gb or float(os.environ.get("SOXTRAIL_BENCH_AUDIT_GB") or (0.07 if quick else 0.08))
     events = events or int(
         os.environ.get("SOXTRAIL_BENCH_AUDIT_EVENTS") or (100_000 if quick else 1_000_000)
     )
     repeat = 30 if quick else 100
-    rows = _shown(measure_ingest(gb))
+    rows = _shown(measure_ingest(gb)) if ingest else []
     with scratch("audit-search") as root:
         url = f"sqlite:///{root / 'search.db'}"
         rows += _shown(measure_search(events, url, "SQLite", repeat))
@@ -385,8 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--audit-gb", type=float, default=None, help="CloudTrail file size, GB")
     parser.add_argument("--audit-events", type=int, default=None, help="events to search")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--search-only", action="store_true", help="skip the ingest")
     args = parser.parse_args(argv)
-    run(args.quick, args.audit_gb, args.audit_events)
+    run(args.quick, args.audit_gb, args.audit_events, ingest=not args.search_only)
     return 0
 
 
