@@ -3,6 +3,7 @@
     python -m benchmarks.run            # full sizes (minutes)
     python -m benchmarks.run --quick    # small sizes, a smoke run
     python -m benchmarks.run --only ingest,ledger
+    python -m benchmarks.run --only audit --audit-gb 1 --audit-events 1e7
 
 Figures are measured on the machine that runs the command; docs/benchmarks.md records the
 machine, the date and the command. Targets come from DESIGN §8. Nothing here is asserted:
@@ -25,7 +26,7 @@ from rich.table import Table
 
 from benchmarks.common import Row
 
-MODULES = ["ingest", "ledger", "scan_git", "gate", "report", "access", "server"]
+MODULES = ["ingest", "ledger", "scan_git", "gate", "report", "access", "server", "audit"]
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 
@@ -89,7 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes")
     parser.add_argument("--only", help="comma-separated sections, e.g. ingest,ledger")
     parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument("--audit-gb", help="size of the CloudTrail file of bench_audit, in GB")
+    parser.add_argument("--audit-events", help="audit events bench_audit searches (1e7 target)")
     args = parser.parse_args(argv)
+    if args.audit_gb:
+        os.environ["SOXTRAIL_BENCH_AUDIT_GB"] = args.audit_gb
+    if args.audit_events:
+        os.environ["SOXTRAIL_BENCH_AUDIT_EVENTS"] = str(int(float(args.audit_events)))
     wanted = args.only.split(",") if args.only else MODULES
     console = Console()
     rows: list[Row] = []

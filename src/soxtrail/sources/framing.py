@@ -7,6 +7,14 @@ non-empty line is a complete JSON value by itself. `.gz` files are decompressed 
 Text is decoded by its byte-order mark (UTF-8, UTF-16 LE/BE; the corpus has UTF-16 plans) and
 re-encoded the same way after redaction, so the stored bytes are the original ones.
 
+A JSON file larger than `SPLIT_OVER` bytes (64 MiB on disk) that is not NDJSON and is a
+top-level array or a `{"key": [...]}` object (a CloudTrail log file's `{"Records": [...]}`) is
+split instead: each element of the array is one document, read through a sliding buffer
+(`json_split`), so that memory stays bounded by the largest element. The raw document of
+such an element is its exact bytes in the file (a verbatim slice), stored content-addressed
+like any other; its origin is the file and the element's pointer, `trail.json:/Records/17`.
+Smaller files keep being one document each, so a file always frames the same way.
+
 Directories are walked in sorted order; inside a directory only files whose suffix the source
 reads are taken (hidden files skipped), while a file named explicitly is always read.
 """
@@ -25,9 +33,15 @@ from typing import IO, Any
 
 from soxtrail.domain.errors import InputError
 from soxtrail.sources.base import Document, Framing
+from soxtrail.sources.json_split import NotSplittable, split_elements
 from soxtrail.sources.redaction import Redaction, redact
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+#: JSON files larger than this (bytes on disk) are split into their array's elements.
+#: Changing it changes how files near the size frame, hence their raw documents.
+SPLIT_OVER = 64 << 20
+#: How much of a large file's first line is read to tell NDJSON from one big document.
+_PEEK = 1 << 20
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -133,22 +147,33 @@ def _frame_stream(
     framing: Framing,
     ndjson: bool | None,
     hints: dict[str, str],
+    *,
+    split: bool = False,
 ) -> Iterator[Framed]:
     if framing != "json":
         yield _whole(stream.read(), origin, framing, hints)
         return
     # Read the first non-blank line whole (a pipe may deliver it in pieces) and one byte
     # beyond it: NDJSON is a first line that is a JSON value by itself, with more after it.
+    # A file to split reads at most _PEEK bytes of it: its one line may be the whole file.
+    limit = _PEEK if split else -1
     skipped = b""
-    first = stream.readline()
+    first = stream.readline(limit)
     number = 1
     while first and not first.strip():
         skipped += first
-        first = stream.readline()
+        first = stream.readline(limit)
         number += 1
     ahead = stream.read(1) if ndjson is None else b""
     if ndjson is None:
-        ndjson = bool(ahead.strip() or ahead) and _is_ndjson_line(first)
+        ndjson = (
+            bool(ahead.strip() or ahead)
+            and (not split or first.endswith(b"\n"))
+            and _is_ndjson_line(first)
+        )
+    if not ndjson and split:
+        yield from _split(stream, origin, hints, skipped + first + ahead)
+        return
     if not ndjson:
         yield _whole(skipped + first + ahead + stream.read(), origin, framing, hints)
         return
@@ -157,6 +182,34 @@ def _frame_stream(
     for offset, line in enumerate(_prefixed(ahead, stream), start=number + 1):
         if line.strip():
             yield prepare(line.rstrip(b"\r\n"), origin, framing, line=offset, hints=hints)
+
+
+def _split(stream: IO[bytes], origin: str, hints: dict[str, str], head: bytes) -> Iterator[Framed]:
+    """The elements of a large file's array as documents; the whole file when not an array."""
+    try:
+        for element in split_elements(stream, origin, head):
+            raw = element.text.encode("utf-8")
+            yield prepare_element(raw, element.value, f"{origin}:{element.pointer}", hints)
+    except NotSplittable as exc:
+        yield _whole(exc.consumed + stream.read(), origin, "json", hints)
+
+
+def prepare_element(raw: bytes, value: Any, origin: str, hints: dict[str, str]) -> Framed:
+    """`prepare` for an element already parsed by the splitter (parsed again only when
+    redaction changed its text)."""
+    text = raw.decode("utf-8")
+    _redacted, redactions = redact(text)
+    if not redactions:
+        doc = Document(content=raw, origin=origin, hints=dict(hints))
+        return Framed(doc=doc, data=value, original=raw, size_hint=len(raw) + 1)
+    framed = prepare(raw, origin, "json", hints=hints)
+    return Framed(
+        doc=framed.doc,
+        data=framed.data,
+        original=raw,
+        redactions=framed.redactions,
+        size_hint=len(raw) + 1,
+    )
 
 
 def _whole(raw: bytes, origin: str, framing: Framing, hints: dict[str, str]) -> Framed:
@@ -226,16 +279,29 @@ def frame_bytes(
     yield from _frame_stream(io.BytesIO(raw), origin, framing, None, dict(hints or {}))
 
 
-def frame(source: InputSource, framing: Framing) -> Iterator[Framed]:
-    """Every document of one input file (or stdin), streamed."""
+def frame(
+    source: InputSource, framing: Framing, *, split_over: int | None = None
+) -> Iterator[Framed]:
+    """Every document of one input file (or stdin), streamed.
+
+    Args:
+        source: the input.
+        framing: the adapter's framing.
+        split_over: split JSON files larger than this many bytes on disk into their array's
+            elements (default `SPLIT_OVER`).
+    """
     if source.name == "-":
         yield from _frame_stream(sys.stdin.buffer, "stdin", framing, None, source.hints)
         return
     path = Path(source.name)
     name = path.name.removesuffix(".gz")
     ndjson = True if name.endswith(NDJSON_SUFFIXES) else None
+    limit = SPLIT_OVER if split_over is None else split_over
     try:
+        split = ndjson is None and framing == "json" and path.stat().st_size > limit
         with _open_binary(path) as stream:
-            yield from _frame_stream(stream, source.name, framing, ndjson, source.hints)
+            yield from _frame_stream(
+                stream, source.name, framing, ndjson, source.hints, split=split
+            )
     except (OSError, EOFError) as exc:
         raise InputError(source.name, "", f"cannot read: {exc}") from exc

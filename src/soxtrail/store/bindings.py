@@ -19,6 +19,7 @@ from sqlalchemy import Connection, func, select
 
 from soxtrail.domain.evidence import lookup_keys
 from soxtrail.domain.instants import format_instant
+from soxtrail.domain.search import search_resource
 from soxtrail.ledger.entries import raw_document_entry, record_entry
 from soxtrail.store.tables import control_runs, evidence, evidence_keys, raw_documents
 
@@ -122,6 +123,8 @@ class EvidenceBinding:
             for column, field_name in _COLUMNS:
                 if getattr(row, column) != document.get(field_name):
                     bound.problems.append(f"its {column} column disagrees with its body")
+            if row.resource != search_resource(document):
+                bound.problems.append("its resource column disagrees with its body")
             if format_instant(row.occurred_at) != document.get("occurred_at"):
                 bound.problems.append("its occurred_at column disagrees with its body")
             expected = set(lookup_keys(document))

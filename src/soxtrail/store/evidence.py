@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 
 from soxtrail.domain.errors import NotFoundError
 from soxtrail.domain.evidence import Evidence, StoredEvidence
+from soxtrail.domain.search import search_resource
 from soxtrail.ledger.canonical import unsafe_canonical_json_unvalidated
 from soxtrail.ledger.entries import content_id, raw_document_entry, record_entry
 from soxtrail.store.bulk import insert_rows, instant
@@ -176,6 +177,7 @@ class EvidenceWriter:
                         record.raw_sha256,
                         body.decode("utf-8"),
                         index,
+                        search_resource(record.to_json()),
                     )
                 )
                 key_rows.extend((name, value, key) for name, value in record.lookup_keys())
@@ -213,6 +215,7 @@ _RECORD_COLUMNS = (
     "raw_sha256",
     "body",
     "ledger_index",
+    "resource",
 )
 
 

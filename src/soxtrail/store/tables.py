@@ -92,6 +92,13 @@ evidence = Table(
     Column("raw_sha256", Sha256Hex, ForeignKey("raw_documents.sha256"), nullable=False),
     Column("body", Text, nullable=False, comment="canonical JSON of the record"),
     Column("ledger_index", BigInteger, nullable=False, unique=True),
+    Column(
+        "resource",
+        # PostgreSQL compares it bytewise (collation C), so that a prefix is one index range
+        # whatever the database's collation (SQLite compares bytes anyway).
+        String(400).with_variant(String(400, collation="C"), "postgresql"),
+        comment="audit events: facts.resource, for search",
+    ),
     # Each lookup's equality columns lead, so the planner picks the right index even before
     # ANALYZE has run (SQLite otherwise prefers (kind, occurred_at) for `kind IN (...)`).
     Index(None, "kind", "occurred_at"),
@@ -102,6 +109,7 @@ evidence = Table(
     Index(None, "repo", "kind", "occurred_at"),
     Index(None, "subject", "kind"),
     Index(None, "raw_sha256"),
+    Index(None, "resource", "occurred_at"),
 )
 
 evidence_keys = Table(

@@ -262,4 +262,4 @@ def test_ledger_status_checkpoint_and_consistency(api: TestClient, store: Store)
 def test_probes(api: TestClient) -> None:
     assert api.get("/healthz").json() == {"status": "ok"}
     ready = api.get("/readyz").json()
-    assert ready["status"] == "ready" and ready["schema"] == "0003"
+    assert ready["status"] == "ready" and ready["schema"] == "0004"

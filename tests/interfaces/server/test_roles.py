@@ -50,6 +50,7 @@ TABLE: list[tuple[str, str, str, set[str]]] = [
     ("POST", "/api/v1/ledger/checkpoint", "", {"admin", "compliance"}),
     ("GET", "/api/v1/ledger/proofs/inclusion/1", "", READ),
     ("GET", "/api/v1/ledger/proofs/consistency?old=1", "", READ),
+    ("GET", "/api/v1/search?actor=alice&on=2026-01-01", "", READ),
     ("POST", "/api/v1/reports", "report", {"admin", "compliance", "auditor"}),
     ("GET", "/api/v1/reports", "", READ),
     ("GET", "/api/v1/reports/none", "", READ),
@@ -71,6 +72,7 @@ TABLE: list[tuple[str, str, str, set[str]]] = [
     ("GET", "/controls", "", READ),
     ("GET", "/changes/acme/billing/101", "", READ),
     ("GET", "/waivers", "", READ),
+    ("GET", "/search?actor=alice", "", READ),
     ("GET", "/reports", "", READ),
     ("GET", "/access-reviews", "", READ),
 ]

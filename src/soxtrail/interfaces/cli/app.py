@@ -29,6 +29,7 @@ from soxtrail.interfaces.cli import (
     ledger,
     report,
     scan,
+    search,
     serve,
     users,
     waivers,
@@ -104,6 +105,7 @@ scan.register(app)
 demo.register(app)
 users.register(app)
 serve.register(app)
+search.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

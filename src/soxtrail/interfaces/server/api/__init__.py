@@ -18,6 +18,7 @@ from soxtrail.interfaces.server.api import (
     ledger,
     overview,
     reports,
+    search,
     users,
     waivers,
 )
@@ -37,6 +38,7 @@ def api_router() -> APIRouter:
         overview,
         users,
         access_reviews,
+        search,
     ):
         router.include_router(module.router)
     return router

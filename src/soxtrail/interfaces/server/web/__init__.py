@@ -19,11 +19,12 @@ TEMPLATES_DIR = WEB_DIR / "templates"
 
 def web_router(state: ServerState) -> APIRouter:
     """The dashboard's routes (login, pages); excluded from the API schema."""
-    from soxtrail.interfaces.server.web import access_reviews, login, packs, pages
+    from soxtrail.interfaces.server.web import access_reviews, login, packs, pages, search
 
     router = APIRouter(include_in_schema=False)
     router.include_router(login.router(state))
     router.include_router(pages.router)
     router.include_router(packs.router)
     router.include_router(access_reviews.router)
+    router.include_router(search.router)
     return router
