@@ -26,7 +26,7 @@ from rich.table import Table
 
 from benchmarks.common import Row
 
-MODULES = ["ingest", "ledger", "scan_git", "gate", "report", "access", "server", "audit"]
+MODULES = ["ingest", "ledger", "scan_git", "gate", "report", "server", "audit"]
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 
@@ -101,12 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     rows: list[Row] = []
     for name in wanted:
-        try:
-            module = importlib.import_module(f"benchmarks.bench_{name}")
-        except ModuleNotFoundError:
-            continue
-        if not hasattr(module, "run"):
-            continue
+        if name not in MODULES:
+            parser.error(f"--only: no benchmark {name!r} (known: {', '.join(MODULES)})")
+        module = importlib.import_module(f"benchmarks.bench_{name}")
         console.print(f"[bold]benchmark {name}[/] …")
         rows.extend(_as_row(name, r) for r in module.run(args.quick))
     table = Table("section", "measure", "value", "unit", "target", "notes", show_lines=False)
