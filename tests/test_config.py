@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,21 @@ def test_design_example_loads(tmp_path: Path) -> None:
 def test_the_template_init_writes_is_valid() -> None:
     config = parse_config(CONFIG_TEMPLATE.format(origin="soxtrail.local/x"), path=None)
     assert config.origin == "soxtrail.local/x"
+
+
+def test_the_templates_commented_examples_are_valid_too() -> None:
+    """Uncommenting every example setting of the template gives a valid configuration."""
+    setting = re.compile(r'^# (\[|[a-z_"][^ ]* = )')
+    lines = [
+        line[2:] if setting.match(line) else line
+        for line in CONFIG_TEMPLATE.format(origin="soxtrail.local/x").splitlines()
+    ]
+    config = parse_config("\n".join(lines), path=None)
+    billing = config.system("billing")
+    assert billing.owner == "carol@acme.example"
+    assert billing.privileged.matches("github", "acme/billing", "admin")
+    assert [rule.name for rule in config.sod_rules] == ["author-and-deployer"]
+    assert config.model.hr.columns["person"] == "Employee ID"
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,23 @@ approved_statuses = ["Approved"]
 # production_environments = ["production"]
 # financial_paths = ["src/ledger/**"]       # changes here need stricter review (CM-02)
 # require_signed_commits = true             # CM-09 applies to this system's repositories
+# owner = "carol@acme.example"              # reviews accounts without a manager (AC-03)
+# access = ["okta:Billing-*", "github:acme/billing"]   # provider:group[:role] globs
+# privileged = ["github:acme/billing:admin"]           # must be granted, time-bound (AC-04)
+# backup_resources = ["arn:aws:rds:*:*:db:billing-*"]  # backed up daily (OP-02)
+
+# Logical access: accounts that are machines, and the segregation-of-duties matrix (AC-05).
+# [access]
+# service_accounts = ["svc-*"]
+# [[access.sod]]
+# name = "author-and-deployer"
+# first = ["github:acme/billing:write"]
+# second = ["okta:Prod-Deployers"]
+
+# The HR roster's own column headers (soxtrail ingest hr-roster).
+# [hr.columns]
+# person = "Employee ID"
+# email = "Work Email"
 
 # Control thresholds and switches, e.g.:
 # [controls.CM-02]
