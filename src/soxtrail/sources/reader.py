@@ -113,12 +113,14 @@ class Node:
     # --- scalars ----------------------------------------------------------------------
 
     def _typed(self, key: str, kinds: tuple[type, ...], want: str, required: bool) -> Any:
-        node = self.child(key) if required else self.opt_child(key)
-        if node is None:
+        # The hot path of every adapter: no child Node (and no pointer) unless there is an error.
+        value = self._object().get(key)
+        if value is None:
+            if required:
+                self.child(key)  # raises the missing-key or null-value error
             return None
-        value = node.value
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            raise node.error(f"expected {want}, got {describe(value)}")
+            raise self.error(f"expected {want}, got {describe(value)}", key)
         return value
 
     def req_str(self, key: str) -> str:
