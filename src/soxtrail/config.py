@@ -231,6 +231,15 @@ class ServerSection(_Section):
         return value.rstrip("/") if value else value
 
 
+def _membership_patterns(value: tuple[str, ...]) -> tuple[str, ...]:
+    """`provider:group[:role]` patterns, each checked (the error names the bad one)."""
+    try:
+        MembershipPatterns.parse(value)
+    except PatternError as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
 class SystemSection(_Section):
     """An in-scope application (one `[[systems]]` table each)."""
 
@@ -280,11 +289,7 @@ class SystemSection(_Section):
     @field_validator("access", "privileged")
     @classmethod
     def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        try:
-            MembershipPatterns.parse(value)
-        except PatternError as exc:
-            raise ValueError(str(exc)) from exc
-        return value
+        return _membership_patterns(value)
 
     @field_validator("financial_paths")
     @classmethod
@@ -311,11 +316,7 @@ class SodRuleSection(_Section):
     @field_validator("first", "second")
     @classmethod
     def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        try:
-            MembershipPatterns.parse(value)
-        except PatternError as exc:
-            raise ValueError(str(exc)) from exc
-        return value
+        return _membership_patterns(value)
 
 
 class AccessSection(_Section):
