@@ -31,10 +31,8 @@ from soxtrail.policy.engine import OpaEngine
 from soxtrail.policy.evaluate import evaluate_controls
 from soxtrail.policy.library import load_library
 from soxtrail.services import policy_input as pi
-from soxtrail.services.period import evaluate_period
 from soxtrail.services.report.inputs import InputBuilder
 from soxtrail.services.waivers import decide_waiver, request_waiver
-from soxtrail.store.control_runs import iter_results, latest_run
 from tests.access_workspace import (
     AccessWorkspace,
     github_collaborator,
@@ -42,7 +40,7 @@ from tests.access_workspace import (
     okta_factor,
     okta_user,
 )
-from tests.helpers import corpus
+from tests.helpers import Verdicts, corpus, period_verdicts
 
 CONFIG = """
 [identities]
@@ -157,25 +155,9 @@ class World:
             log = ws.write("okta/system-log.json", self.events)
             ws.ingest("okta", log)
 
-    def evaluate(self) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
-        library = load_library(settings=self.ws.config.model.controls)
-        evaluate_period(
-            self.ws.db,
-            self.ws.config,
-            library,
-            OpaEngine(library),
-            period=parse_period("2026-07"),
-            system_name="billing",
-            clock=lambda: NOW,
-            signer=self.ws.signer,
-        )
-        with self.ws.db.read() as conn:
-            run = latest_run(conn, "billing", "2026-07")
-            assert run is not None
-            return {
-                (r.control_id, r.subject): (r.result.value, tuple(r.reasons))
-                for r in iter_results(conn, run["id"])
-            }
+    def evaluate(self) -> Verdicts:
+        ws = self.ws
+        return period_verdicts(ws.db, ws.config, ws.signer, "2026-07", clock=lambda: NOW)
 
 
 @pytest.fixture

@@ -21,14 +21,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from soxtrail.domain.period import parse_period
-from soxtrail.policy.engine import OpaEngine
 from soxtrail.policy.library import load_library
-from soxtrail.services.period import evaluate_period
-from soxtrail.store.control_runs import iter_results, latest_run
 from soxtrail.store.tables import evidence, raw_documents
 from tests.access_workspace import AccessWorkspace, clock, github_collaborator
-from tests.helpers import FIXTURES, corpus
+from tests.helpers import FIXTURES, Verdicts, corpus, period_verdicts
 
 CONFIG = """
 [identities]
@@ -44,7 +40,6 @@ privileged = ["github:acme/billing:admin", "aws-iam:*:AdministratorAccess", "aws
 """
 
 LIBRARY = load_library()
-Verdicts = dict[tuple[str, str], tuple[str, tuple[str, ...]]]
 
 
 @pytest.fixture
@@ -56,23 +51,7 @@ def ws(tmp_path: Path) -> Iterator[AccessWorkspace]:
 
 def evaluate(ws: AccessWorkspace, period: str) -> Verdicts:
     """Evaluate the period for billing and return the stored verdicts and reasons."""
-    (summary,) = evaluate_period(
-        ws.db,
-        ws.config,
-        LIBRARY,
-        OpaEngine(LIBRARY),
-        period=parse_period(period),
-        system_name="billing",
-        clock=clock,
-        signer=ws.signer,
-    )
-    with ws.db.read() as conn:
-        run = latest_run(conn, "billing", period)
-        assert run is not None and run["id"] == summary.run_id
-        return {
-            (r.control_id, r.subject): (r.result.value, r.reasons)
-            for r in iter_results(conn, run["id"])
-        }
+    return period_verdicts(ws.db, ws.config, ws.signer, period, clock=clock)
 
 
 def team_request(

@@ -31,14 +31,11 @@ from typing import Any
 import pytest
 
 from soxtrail.config import load_config
-from soxtrail.domain.period import parse_period
 from soxtrail.policy.engine import OpaEngine
 from soxtrail.policy.library import load_library
-from soxtrail.services.period import evaluate_period
 from soxtrail.sources.registry import get_adapter
-from soxtrail.store.control_runs import iter_results, latest_run
 from tests.conftest import Workspace, fixed_clock
-from tests.helpers import corpus
+from tests.helpers import Verdicts, corpus, period_verdicts
 
 ACCOUNT = "123456789012"
 DB_ARN = f"arn:aws:rds:eu-west-1:{ACCOUNT}:db:billing-prod"
@@ -61,25 +58,8 @@ def _configure(ws: Workspace) -> None:
     ws.config = load_config(config, explicit=True, db_url=ws.db_url)
 
 
-def _evaluate(ws: Workspace, period: str) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
-    library = load_library((), ws.config.model.controls)
-    (summary,) = evaluate_period(
-        ws.db,
-        ws.config,
-        library,
-        OpaEngine(library),
-        period=parse_period(period),
-        system_name="billing",
-        clock=fixed_clock,
-        signer=ws.signer,
-    )
-    with ws.db.read() as conn:
-        run = latest_run(conn, "billing", period)
-        assert run is not None and run["id"] == summary.run_id
-        return {
-            (r.control_id, r.subject): (r.result.value, r.reasons)
-            for r in iter_results(conn, run["id"])
-        }
+def _evaluate(ws: Workspace, period: str) -> Verdicts:
+    return period_verdicts(ws.db, ws.config, ws.signer, period, clock=fixed_clock)
 
 
 # --- OP-01 ----------------------------------------------------------------------------------
