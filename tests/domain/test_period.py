@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from soxtrail.domain.errors import UsageError
-from soxtrail.domain.period import parse_period
+from soxtrail.domain.period import parse_period, quarter_containing, quarters_overlapping
 
 
 def d(*args: int) -> datetime:
@@ -51,3 +51,9 @@ def test_membership_is_half_open() -> None:
 def test_bad_periods(label: str, problem: str) -> None:
     with pytest.raises(UsageError, match=problem):
         parse_period(label)
+
+
+def test_quarters_overlapping_a_range_that_crosses_a_year() -> None:
+    labels = [q.label for q in quarters_overlapping(parse_period("2026-12-15..2027-02-01"))]
+    assert labels == ["2026-Q4", "2027-Q1"]
+    assert quarter_containing(date(2026, 3, 31)).label == "2026-Q1"

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from soxtrail.domain.period import Period, parse_period
-from soxtrail.services.operations import Window, matching, provider_of, quarters_of
+from soxtrail.domain.period import Period, parse_period, quarters_overlapping
+from soxtrail.services.operations import Window, matching, provider_of
 
 
 @pytest.mark.parametrize(
@@ -37,14 +37,14 @@ def test_window_skips_a_partial_first_day() -> None:
 
 
 def test_quarters_of_a_period() -> None:
-    assert [q[0] for q in quarters_of(parse_period("2026"))] == [
+    assert [q.label for q in quarters_overlapping(parse_period("2026"))] == [
         "2026-Q1",
         "2026-Q2",
         "2026-Q3",
         "2026-Q4",
     ]
-    ((label, start, end),) = quarters_of(parse_period("2026-11"))
-    assert (label, start, end) == (
+    (quarter,) = quarters_overlapping(parse_period("2026-11"))
+    assert (quarter.label, quarter.start, quarter.end) == (
         "2026-Q4",
         datetime(2026, 10, 1, tzinfo=UTC),
         datetime(2027, 1, 1, tzinfo=UTC),

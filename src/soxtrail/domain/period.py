@@ -76,3 +76,19 @@ def parse_period(text: str) -> Period:
     except ValueError as exc:
         raise UsageError(f"period {label!r}: {exc}") from exc
     raise UsageError(f"period {label!r}: expected YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD")
+
+
+def quarter_containing(day: date) -> Period:
+    """The calendar quarter holding `day` (`2026-Q4`, `[Oct 1, Jan 1)`)."""
+    return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+
+
+def quarters_overlapping(period: Period) -> list[Period]:
+    """Every calendar quarter that overlaps `period`, oldest first."""
+    out: list[Period] = []
+    cursor = period.start
+    while cursor < period.end:
+        quarter = quarter_containing(cursor.date())
+        out.append(quarter)
+        cursor = quarter.end
+    return out

@@ -92,18 +92,6 @@ def quarter_of(text: str) -> Period:
     return period
 
 
-def quarters(period: Period) -> list[Period]:
-    """The calendar quarters that overlap `period`, oldest first."""
-    out: list[Period] = []
-    year, quarter = period.start.year, (period.start.month - 1) // 3 + 1
-    while True:
-        current = parse_period(f"{year}-Q{quarter}")
-        if current.start >= period.end:
-            return out
-        out.append(current)
-        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
-
-
 # --- reading -------------------------------------------------------------------------------
 
 

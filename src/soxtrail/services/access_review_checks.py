@@ -20,12 +20,12 @@ from sqlalchemy import Connection
 from soxtrail.config import Config
 from soxtrail.domain.access_review import Campaign
 from soxtrail.domain.instants import format_instant
-from soxtrail.domain.period import Period
+from soxtrail.domain.period import Period, quarters_overlapping
 from soxtrail.domain.systems import System
 from soxtrail.policy.library import Library
 from soxtrail.services import policy_input as pi
 from soxtrail.services.access_input import NOT_DISABLED, system_access
-from soxtrail.services.access_review import load_campaigns, population, quarters
+from soxtrail.services.access_review import load_campaigns, population
 from soxtrail.store.queries import of_kind
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ def access_review_batches(ctx: pi.Context, library: Library, period: Period) -> 
     document = base_document(ctx, library)
     items = []
     when: dict[str, datetime] = {}
-    for quarter in quarters(period):
+    for quarter in quarters_overlapping(period):
         subject = f"{ctx.system.name}:{quarter.label}"
         campaigns = load_campaigns(
             ctx.conn, system=ctx.system.name, period=quarter.label, as_of=ctx.now
@@ -193,7 +193,7 @@ def period_campaigns(
 ) -> list[dict[str, Any]]:
     """The campaigns of the quarters overlapping `period` for `systems` (records before
     `as_of`), each as `campaign_detail` JSON: what the evidence pack shows."""
-    labels = {q.label for q in quarters(period)}
+    labels = {q.label for q in quarters_overlapping(period)}
     names = {s.name for s in systems}
     return [
         campaign_detail(conn, config, c, as_of)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from soxtrail.domain.evidence import StoredEvidence
 from soxtrail.domain.operations_facts import FAILED_BACKUP_STATES, BackupFacts, DrTestFacts
-from soxtrail.domain.period import Period
+from soxtrail.domain.period import Period, quarter_containing, quarters_overlapping
 from soxtrail.services import policy_input as pi
 from soxtrail.store.operations import (
     audit_events_per_day,
@@ -285,38 +285,15 @@ def backups_json(
     return backups, scopes
 
 
-def quarter_of(day: date) -> tuple[str, datetime, datetime]:
-    """The calendar quarter holding `day`: its label and `[start, end)`."""
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    start = datetime(day.year, first_month, 1, tzinfo=UTC)
-    end = (
-        datetime(day.year + 1, 1, 1, tzinfo=UTC)
-        if first_month == 10
-        else datetime(day.year, first_month + 3, 1, tzinfo=UTC)
-    )
-    return f"{day.year}-Q{(first_month - 1) // 3 + 1}", start, end
-
-
-def quarters_of(period: Period) -> list[tuple[str, datetime, datetime]]:
-    """Every calendar quarter the period touches, in order."""
-    out: list[tuple[str, datetime, datetime]] = []
-    cursor = period.start
-    while cursor < period.end:
-        quarter = quarter_of(cursor.date())
-        out.append(quarter)
-        cursor = quarter[2]
-    return out
-
-
 def restore_tests_json(
     ctx: pi.Context, period: Period
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The `dr_tests` (of the period's quarters) and `quarters` of an OP-02 input."""
-    quarters = quarters_of(period)
+    quarters = quarters_overlapping(period)
     if not quarters:
         return [], []
     tests = []
-    for stored in of_kind(ctx.conn, ["dr_test"], start=quarters[0][1], end=quarters[-1][2]):
+    for stored in of_kind(ctx.conn, ["dr_test"], start=quarters[0].start, end=quarters[-1].end):
         facts = stored.evidence.facts
         if not isinstance(facts, DrTestFacts) or facts.system != ctx.system.name:
             continue
@@ -327,7 +304,7 @@ def restore_tests_json(
                 "performed_at": pi.epoch(at),
                 "performed_by": ctx.person(facts.performed_by),
                 "recovery_point": facts.recovery_point or facts.backup_job_id,
-                "quarter": quarter_of(at.date())[0],
+                "quarter": quarter_containing(at.date()).label,
                 "in_period": at in period,
                 "checks": [
                     {"name": c.name, "expected": c.expected, "actual": c.actual}
@@ -338,13 +315,13 @@ def restore_tests_json(
         )
     out_quarters = [
         {
-            "subject": f"restore-test:{ctx.system.name}:{label}",
-            "quarter": label,
-            "start": pi.epoch(start),
-            "end": pi.epoch(end),
-            "over": end <= ctx.now,
+            "subject": f"restore-test:{ctx.system.name}:{q.label}",
+            "quarter": q.label,
+            "start": pi.epoch(q.start),
+            "end": pi.epoch(q.end),
+            "over": q.end <= ctx.now,
         }
-        for label, start, end in quarters
+        for q in quarters
     ]
     return tests, out_quarters
 
