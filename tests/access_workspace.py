@@ -11,7 +11,14 @@ the corpus has no Okta Users API, GitHub organisation member or HR roster payloa
 - `github_collaborator`: an element of `GET /repos/{owner}/{repo}/collaborators`
   (docs.github.com/rest/collaborators: `login`, `id`, `type`, `site_admin`, `permissions`,
   `role_name`);
-- `hr_csv`: the roster CSV the hr-roster adapter documents (its default header names).
+- `hr_csv`: the roster CSV the hr-roster adapter documents (its default header names);
+- `identity_center`: IAM Identity Center as `aws` prints it, one document per call: Identity
+  Store `ListUsers` (`User`: `UserId`, `UserName`, `Name`, `DisplayName`, `Emails[].{Value,
+  Type,Primary}`, `IdentityStoreId`), `ListGroups` (`Group`: `GroupId`, `DisplayName`),
+  `ListGroupMemberships` (`GroupMembership`: `IdentityStoreId`, `MembershipId`, `GroupId`,
+  `MemberId.UserId`), SSO Admin `ListAccountAssignments` (`AccountId`, `PermissionSetArn`,
+  `PrincipalType`, `PrincipalId`) and `DescribePermissionSet` (`PermissionSet`: `Name`,
+  `PermissionSetArn`, `Description`, `CreatedDate`, `SessionDuration`).
 """
 
 from __future__ import annotations
@@ -151,3 +158,95 @@ def hr_csv(rows: Sequence[dict[str, str]]) -> str:
     for row in rows:
         writer.writerow({f: row.get(f, "") for f in fields})
     return out.getvalue()
+
+
+#: The AdministratorAccess permission set of the Identity Center documents below.
+ADMIN_SET = "arn:aws:sso:::permissionSet/ssoins-7223a1b2c3d4e5f6/ps-9f8e7d6c5b4a3f2e"
+IDENTITY_STORE = "d-1234567890"
+
+
+def identity_center(
+    ws: AccessWorkspace,
+    as_of: str,
+    *,
+    users: Sequence[tuple[str, str, str]] = (),
+    groups: Sequence[tuple[str, str]] = (),
+    group_members: Sequence[tuple[str, str]] = (),
+    assignments: Sequence[tuple[str, str, str, str]] = (),
+    permission_sets: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Ingest an Identity Center read at `as_of` (module docstring): users (id, user name,
+    email), groups (id, name), group memberships (group id, user id), account assignments
+    (account, permission set ARN, USER|GROUP, principal id), permission sets (ARN, name)."""
+    documents: list[tuple[str, object]] = [
+        (
+            "list_users.json",
+            {
+                "Users": [
+                    {
+                        "IdentityStoreId": IDENTITY_STORE,
+                        "UserId": user_id,
+                        "UserName": name,
+                        "Name": {"GivenName": name.title(), "FamilyName": "Example"},
+                        "DisplayName": f"{name.title()} Example",
+                        "Emails": [{"Value": email, "Type": "work", "Primary": True}],
+                    }
+                    for user_id, name, email in users
+                ]
+            },
+        ),
+        (
+            "list_groups.json",
+            {
+                "Groups": [
+                    {"IdentityStoreId": IDENTITY_STORE, "GroupId": gid, "DisplayName": name}
+                    for gid, name in groups
+                ]
+            },
+        ),
+        (
+            "list_group_memberships.json",
+            {
+                "GroupMemberships": [
+                    {
+                        "IdentityStoreId": IDENTITY_STORE,
+                        "MembershipId": f"m-{gid[:4]}-{uid[:4]}",
+                        "GroupId": gid,
+                        "MemberId": {"UserId": uid},
+                    }
+                    for gid, uid in group_members
+                ]
+            },
+        ),
+        (
+            "account_assignments.json",
+            {
+                "AccountAssignments": [
+                    {
+                        "AccountId": account,
+                        "PermissionSetArn": arn,
+                        "PrincipalType": kind,
+                        "PrincipalId": principal,
+                    }
+                    for account, arn, kind, principal in assignments
+                ]
+            },
+        ),
+    ]
+    for index, (arn, name) in enumerate(permission_sets):
+        documents.append(
+            (
+                f"permission_set_{index}.json",
+                {
+                    "PermissionSet": {
+                        "Name": name,
+                        "PermissionSetArn": arn,
+                        "Description": f"{name} permission set",
+                        "CreatedDate": "2026-01-05T10:00:00+00:00",
+                        "SessionDuration": "PT1H",
+                    }
+                },
+            )
+        )
+    for name, document in documents:
+        ws.ingest("aws-iam", ws.write(f"{as_of[:10]}-{name}", document), as_of=as_of)

@@ -18,6 +18,12 @@ from soxtrail.domain.errors import ConfigError
         ("github:acme/billing:admin", ("github", "acme/billing", None), False),
         ("github:ACME/Billing", ("GitHub", "acme/billing", "read"), True),
         ("aws-iam:*:AdministratorAccess", ("aws-iam", "123456789012", "AdministratorAccess"), True),
+        pytest.param(
+            "aws-iam:123456789012:arn:aws:sso:::permissionSet/*/ps-0a1b",
+            ("aws-iam", "123456789012", "arn:aws:sso:::permissionSet/ssoins-1/ps-0a1b"),
+            True,
+            id="role-by-arn",
+        ),
     ],
 )
 def test_a_pattern_matches_provider_group_and_role(
@@ -26,7 +32,9 @@ def test_a_pattern_matches_provider_group_and_role(
     assert MembershipPattern.parse(pattern).matches(*membership) is expected
 
 
-@pytest.mark.parametrize("text", ["okta", "okta:", ":group", "a:b:c:d", "okta: :admin"])
+@pytest.mark.parametrize(
+    "text", ["okta", "okta:", ":group", "a:b:c:d", "okta: :admin", "aws-iam:1:role:arn:x"]
+)
 def test_a_malformed_pattern_is_refused(text: str) -> None:
     with pytest.raises(PatternError, match="provider:group"):
         MembershipPattern.parse(text)

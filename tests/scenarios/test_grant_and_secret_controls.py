@@ -23,7 +23,13 @@ from sqlalchemy import func, select
 
 from soxtrail.policy.library import load_library
 from soxtrail.store.tables import evidence, raw_documents
-from tests.access_workspace import AccessWorkspace, clock, github_collaborator
+from tests.access_workspace import (
+    ADMIN_SET,
+    AccessWorkspace,
+    clock,
+    github_collaborator,
+    identity_center,
+)
 from tests.helpers import FIXTURES, Verdicts, corpus, period_verdicts
 
 CONFIG = """
@@ -209,6 +215,85 @@ def test_a_membership_covered_by_an_approved_ticket_grant_passes(ws: AccessWorks
         ),
     )
     assert verdicts[("AC-04", "access-request:ACC-12")][0] == "pass"
+
+
+ERIN_ID, ADMINS_ID = "906733e5-erin", "a4f8e4d8-admins"
+
+
+def erin_admin_through_a_group(ws: AccessWorkspace, as_of: str) -> None:
+    """Identity Center read at `as_of`: the engineer erin is in `platform-admins`, which holds
+    AdministratorAccess in 111122223333 (an assignment to the group, not to erin)."""
+    identity_center(
+        ws,
+        as_of,
+        users=[(ERIN_ID, "erin", "erin@acme.example")],
+        groups=[(ADMINS_ID, "platform-admins")],
+        group_members=[(ADMINS_ID, ERIN_ID)],
+        assignments=[("111122223333", ADMIN_SET, "GROUP", ADMINS_ID)],
+        permission_sets=[(ADMIN_SET, "AdministratorAccess")],
+    )
+
+
+@pytest.mark.parametrize(
+    ("jit", "verdict", "reason"),
+    [
+        pytest.param(
+            False,
+            "fail",
+            "standing privileged access: erin@acme.example holds 111122223333 "
+            f"(AdministratorAccess) in aws-iam through group {ADMINS_ID} with no approved, "
+            "time-bound grant covering 2026-07-14 10:00 UTC",
+            id="standing-through-a-group",
+        ),
+        pytest.param(
+            True,
+            "pass",
+            "erin@acme.example holds 111122223333 (AdministratorAccess) in aws-iam through "
+            f"group {ADMINS_ID} under aws-team:req-erin, approved by bob@acme.example, until "
+            "2026-07-14 11:00 UTC",
+            id="jit-grant",
+        ),
+    ],
+)
+def test_identity_center_group_assignment_is_each_members_access(
+    ws: AccessWorkspace, jit: bool, verdict: str, reason: str
+) -> None:
+    """AC-04 on an account assignment to a group: erin's access is found through the group
+    and known as AdministratorAccess by the permission set's name; it passes only while an
+    approved TEAM grant of AdministratorAccess to erin covers it."""
+    erin_admin_through_a_group(ws, "2026-07-14T10:00:00Z")
+    if jit:
+        ingest_team(ws, team_request("req-erin", "erin@acme.example", "bob@acme.example"))
+    verdicts = evaluate(ws, "2026-07")
+    subject = f"aws-iam:111122223333:{ADMIN_SET}:{ERIN_ID}"
+    assert verdicts[("AC-04", subject)] == (verdict, (reason,))
+
+
+def test_access_new_through_a_group_needs_a_request(ws: AccessWorkspace) -> None:
+    """AC-06: erin joins the group between two reads: her access through it is new."""
+    identity_center(
+        ws,
+        "2026-06-30T00:00:00Z",
+        users=[(ERIN_ID, "erin", "erin@acme.example")],
+        groups=[(ADMINS_ID, "platform-admins")],
+        group_members=[],
+        assignments=[("111122223333", ADMIN_SET, "GROUP", ADMINS_ID)],
+        permission_sets=[(ADMIN_SET, "AdministratorAccess")],
+    )
+    erin_admin_through_a_group(ws, "2026-07-14T10:00:00Z")
+    verdicts = evaluate(ws, "2026-07")
+    ac06 = {s: v for (c, s), v in verdicts.items() if c == "AC-06"}
+    subject = f"aws-iam:111122223333:{ADMIN_SET}:{ERIN_ID}@1784023200"
+    assert list(ac06) == [subject]
+    assert ac06[subject] == (
+        "fail",
+        (
+            (
+                "erin@acme.example was given 111122223333 (AdministratorAccess) in aws-iam "
+                "(first seen in a snapshot) at 2026-07-14 10:00 UTC with no access request"
+            ),
+        ),
+    )
 
 
 # --- AC-07 ------------------------------------------------------------------------------------

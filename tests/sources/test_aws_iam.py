@@ -259,10 +259,11 @@ def test_malformed_wrapped_report_names_the_content(tmp_path: Path) -> None:
             id="assignments-not-array",
         ),
         pytest.param(
-            {"Users": []},
+            {"Things": []},
             "",
-            "not an IAM credential report (CSV, or get-credential-report JSON) "
-            "nor Identity Center AccountAssignments",
+            "not an IAM credential report (CSV, or get-credential-report JSON), Identity "
+            "Center AccountAssignments, nor Identity Store Users, Groups, GroupMemberships or "
+            "a PermissionSet",
             id="other-json",
         ),
     ],

@@ -28,6 +28,14 @@ IdentityStatus = Literal["active", "suspended", "deprovisioned", "disabled", "st
 Outcome = Literal["success", "failure", "unknown"]
 
 
+#: IAM Identity Center directory spellings: a user's and a group's `account_type`, and the
+#: `group_kind` of a user's membership of a group (not access by itself: the services expand
+#: an account assignment to a group into its users with these).
+IDENTITY_CENTER_USER = "identity_center_user"
+DIRECTORY_GROUP = "group"
+DIRECTORY_GROUP_KIND = "identity_store_group"
+
+
 class AccessKey(Facts):
     """A programmatic credential of an account (AWS access key or signing certificate)."""
 
@@ -94,7 +102,9 @@ class MembershipFacts(Facts):
         role: the role or access level in the group (`admin`, `maintain`, a permission set).
         action: `member` for a snapshot, `added` or `removed` for a change.
         expires_at: when the membership ends by itself, if it does.
-        group_kind: organization, team, repository, okta_group, aws_account.
+        group_kind: organization, team, repository, okta_group, aws_account,
+            identity_store_group (a user's membership of an IAM Identity Center group: not
+            access by itself, the services expand group assignments with it).
         state: the provider's state of the membership (`active`, `pending`).
         permissions: the individual permissions granted (GitHub `push`, `admin`, ...).
     """
@@ -114,6 +124,29 @@ class MembershipFacts(Facts):
     scope: str | None = None
     state: str | None = None
     permissions: tuple[str, ...] = ()
+    observed_at: Instant | None = None
+
+
+class RoleDefinitionFacts(Facts):
+    """A role a provider defines, by id and name: an IAM Identity Center permission set.
+
+    Memberships name roles by id (a permission set ARN); access patterns and people name them
+    by name (`AdministratorAccess`). This record joins the two.
+
+    Attributes:
+        provider: aws-iam.
+        role_id: the role's stable id (the permission set ARN).
+        name: its name.
+        session_duration: how long a session with it lasts, as the provider spells it
+            (ISO 8601 duration, `PT8H`).
+    """
+
+    provider: str
+    role_id: str
+    name: str
+    description: str | None = None
+    session_duration: str | None = None
+    created_at: Instant | None = None
     observed_at: Instant | None = None
 
 

@@ -5,7 +5,9 @@ are lists of membership patterns `provider:group[:role]`:
 
 - `okta:Billing-*`: any Okta group whose name starts with `Billing-`, any role;
 - `github:acme/billing:admin`: the admin role on the GitHub repository `acme/billing`;
-- `aws-iam:*:AdministratorAccess`: that permission set (or policy) in any AWS account.
+- `aws-iam:*:AdministratorAccess`: that permission set (or policy) in any AWS account;
+- `aws-iam:111122223333:arn:aws:sso:::permissionSet/*/ps-0a1b2c3d4e5f6a7b`: a permission
+  set by its ARN (a role part starting with `arn:` keeps its colons).
 
 Each part is a shell-style glob compared case-insensitively (`fnmatch`). An omitted role
 matches every role, including none. Pure code: the services match stored memberships.
@@ -32,12 +34,14 @@ class MembershipPattern:
 
     @classmethod
     def parse(cls, text: str) -> MembershipPattern:
-        """Parse `provider:group[:role]`.
+        """Parse `provider:group[:role]`; the role may be an ARN (`arn:aws:sso:::...`).
 
         Raises:
             PatternError: fewer than two or more than three parts, or an empty part.
         """
         parts = text.split(":")
+        if len(parts) > 3 and parts[2].strip().lower() == "arn":  # a role named by its ARN
+            parts = [*parts[:2], ":".join(parts[2:])]
         if len(parts) not in (2, 3) or any(not p.strip() for p in parts):
             raise PatternError(
                 f"{text!r} is not provider:group[:role] (for example okta:Billing-* or "

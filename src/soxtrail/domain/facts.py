@@ -21,6 +21,7 @@ from soxtrail.domain.access_facts import (
     HrRecordFacts,
     IdentityFacts,
     MembershipFacts,
+    RoleDefinitionFacts,
     SecretMetadataFacts,
 )
 from soxtrail.domain.access_review import AccessReviewFacts
@@ -407,6 +408,7 @@ FACTS_BY_KIND: dict[Kind, type[Facts]] = {  # completed at the end of the module
     Kind.DRIFT: DriftFacts,
     Kind.IDENTITY: IdentityFacts,
     Kind.MEMBERSHIP: MembershipFacts,
+    Kind.ROLE_DEFINITION: RoleDefinitionFacts,
     Kind.HR_RECORD: HrRecordFacts,
     Kind.ACCESS_GRANT: AccessGrantFacts,
     Kind.AUDIT_EVENT: AuditEventFacts,

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     REPO_PROTECTION = "repo_protection"
     IDENTITY = "identity"
     MEMBERSHIP = "membership"
+    ROLE_DEFINITION = "role_definition"
     HR_RECORD = "hr_record"
     ACCESS_GRANT = "access_grant"
     ACCESS_REVIEW = "access_review"

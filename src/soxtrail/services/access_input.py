@@ -34,6 +34,15 @@ record counts, the newest per account and per membership. Membership changes (`a
 `updated`, `removed`, from event sources such as GitLab hooks) newer than the snapshot are
 applied on top, in time order.
 
+Directory groups (AWS IAM Identity Center). Users, groups, group memberships and the
+credential report each keep their own snapshot (`_family`). Groups are kept apart from
+accounts (`ProviderSnapshot.groups`), and a user's membership of a group is not access: an
+account assignment to a group becomes one membership per member user (`Membership.via` is
+the group membership row), and a role id gets its name from the newest `role_definition`
+record (`Membership.role_name`), so patterns match a permission set by name or by ARN. A
+group whose members are unknown stays as it is, and a member without a user record has no
+account: both stay in the population, unresolved, and fail closed.
+
 Person mapping. An account's person is, in order: the `[identities]` person one of its
 spellings (login, email) is configured for; else the person of the HR record whose email or
 person id is one of its spellings; else its email, else its login, lower-cased. Two unmapped
@@ -46,14 +55,22 @@ have no person: they need an owner, not an HR record.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fnmatch import fnmatchcase
 
 from sqlalchemy import Connection
 
 from soxtrail.config import Config
-from soxtrail.domain.access_facts import HrRecordFacts, IdentityFacts, MembershipFacts
+from soxtrail.domain.access_facts import (
+    DIRECTORY_GROUP,
+    DIRECTORY_GROUP_KIND,
+    IDENTITY_CENTER_USER,
+    HrRecordFacts,
+    IdentityFacts,
+    MembershipFacts,
+    RoleDefinitionFacts,
+)
 from soxtrail.domain.access_scope import MembershipPatterns
 from soxtrail.domain.evidence import StoredEvidence
 from soxtrail.domain.systems import Identities, System
@@ -114,6 +131,32 @@ class Membership:
     observed_at: datetime
     evidence: str
     facts: MembershipFacts
+    #: The role's name when `role` is an id the provider defines a name for (a permission
+    #: set ARN -> `AdministratorAccess`, from `role_definition` records).
+    role_name: str | None = None
+    #: For an assignment to a group expanded to one of its users: the group's membership row
+    #: (`group` is then the group id); None for a direct membership.
+    via: Membership | None = None
+
+    def roles(self) -> tuple[str | None, ...]:
+        """Every spelling of its role (id and name), or `(None,)` when it has none."""
+        spellings = tuple(dict.fromkeys(r for r in (self.role, self.role_name) if r))
+        return spellings or (None,)
+
+    def matches(self, patterns: MembershipPatterns) -> bool:
+        """Whether a pattern list selects it, by the role's id or its name."""
+        return any(patterns.matches(self.provider, self.group, r) for r in self.roles())
+
+    @property
+    def label(self) -> str:
+        """`provider:group[:role]`, as patterns spell it (the role by name when known)."""
+        role = self.role_name or self.role
+        return f"{self.provider}:{self.group}" + (f":{role}" if role else "")
+
+    @property
+    def evidence_ids(self) -> tuple[str, ...]:
+        """The records it rests on: itself, and the group membership it came through."""
+        return (self.evidence,) if self.via is None else (self.evidence, self.via.evidence)
 
 
 @dataclass(frozen=True)
@@ -123,14 +166,22 @@ class ProviderSnapshot:
     Attributes:
         provider: okta, github, aws-iam, gitlab, ...
         observed_at: the snapshot's observation time (`as_of`), None when no record said.
-        accounts: current accounts by `account_id`.
-        memberships: current memberships, sorted by group then member.
+        accounts: current accounts by `account_id` (directory groups left out).
+        memberships: current memberships that give access, sorted by group then member;
+            assignments to a directory group are expanded to one per member user (module
+            docstring, "Directory groups").
+        groups: directory groups (IAM Identity Center) by id, when the provider has them.
+        group_members: directory group id -> its members' rows (not access by themselves).
+        roles: role id -> role name (permission set ARN -> name).
     """
 
     provider: str
     observed_at: datetime | None
     accounts: Mapping[str, Account]
     memberships: tuple[Membership, ...]
+    groups: Mapping[str, Account] = field(default_factory=dict)
+    group_members: Mapping[str, tuple[Membership, ...]] = field(default_factory=dict)
+    roles: Mapping[str, str] = field(default_factory=dict)
 
     def account_for(self, member: str, member_id: str | None = None) -> Account | None:
         """The account a membership's member names: by id, else by login, else by email."""
@@ -258,7 +309,7 @@ class AccessAccount:
     @property
     def evidence(self) -> tuple[str, ...]:
         """Ids of the records this account's access rests on (memberships, account, HR)."""
-        ids = [m.evidence for m in self.memberships]
+        ids = [i for m in self.memberships for i in m.evidence_ids]
         if self.account is not None:
             ids.extend(self.account.evidence)
         if self.hr is not None:
@@ -299,17 +350,39 @@ def _observed(stored: StoredEvidence) -> datetime | None:
     return None
 
 
+def _family(stored: StoredEvidence) -> str:
+    """Which of a provider's documents a snapshot record comes from, when the provider has
+    several read apart: IAM Identity Center's users, groups and group memberships each have
+    their own snapshot beside the credential report and the account assignments."""
+    facts = stored.evidence.facts
+    directory = (IDENTITY_CENTER_USER, DIRECTORY_GROUP)
+    if isinstance(facts, IdentityFacts) and facts.account_type in directory:
+        return facts.account_type
+    if isinstance(facts, MembershipFacts) and facts.group_kind == DIRECTORY_GROUP_KIND:
+        return DIRECTORY_GROUP_KIND
+    return ""
+
+
 def _in_snapshot(records: Sequence[StoredEvidence]) -> list[StoredEvidence]:
-    """The records of one provider that make its latest snapshot (module docstring)."""
-    observed = [o for r in records if (o := _observed(r)) is not None]
-    if not observed:
-        return list(records)
-    latest = max(observed)
-    return [
-        r
-        for r in records
-        if _observed(r) == latest or (_observed(r) is None and r.evidence.occurred_at > latest)
-    ]
+    """The records of one provider that make its latest snapshot (module docstring), taken
+    per document family (`_family`)."""
+    families: dict[str, list[StoredEvidence]] = {}
+    for r in records:
+        families.setdefault(_family(r), []).append(r)
+    kept: list[StoredEvidence] = []
+    for family in sorted(families):
+        rows = families[family]
+        observed = [o for r in rows if (o := _observed(r)) is not None]
+        if not observed:
+            kept.extend(rows)
+            continue
+        latest = max(observed)
+        kept.extend(
+            r
+            for r in rows
+            if _observed(r) == latest or (_observed(r) is None and r.evidence.occurred_at > latest)
+        )
+    return kept
 
 
 def _identity_facts(stored: StoredEvidence | None) -> IdentityFacts | None:
@@ -363,7 +436,15 @@ def _accounts(provider: str, records: Sequence[StoredEvidence]) -> dict[str, Acc
     return out
 
 
-def _membership(stored: StoredEvidence) -> Membership:
+def membership_key(m: Membership) -> tuple[str, str, str]:
+    """A current membership's key: an AWS account assignment per permission set (a principal
+    can hold several in one account), any other membership per group and member."""
+    role = (m.role or "").lower() if m.group_kind == "aws_account" else ""
+    return (m.group.lower(), m.member.lower(), role)
+
+
+def membership(stored: StoredEvidence, roles: Mapping[str, str] | None = None) -> Membership:
+    """One membership record as a `Membership`, its role named from `roles` (id -> name)."""
     facts = stored.evidence.facts
     assert isinstance(facts, MembershipFacts)
     return Membership(
@@ -378,29 +459,72 @@ def _membership(stored: StoredEvidence) -> Membership:
         observed_at=stored.evidence.occurred_at,
         evidence=stored.id,
         facts=facts,
+        role_name=(roles or {}).get(facts.role) if facts.role else None,
     )
 
 
 def _memberships(records: Sequence[StoredEvidence]) -> tuple[Membership, ...]:
     """Current memberships: the snapshot's rows, then newer changes applied in time order."""
-    snapshot = [r for r in records if _membership(r).facts.action == "member"]
-    changes = [r for r in records if _membership(r).facts.action != "member"]
+    snapshot = [r for r in records if membership(r).facts.action == "member"]
+    changes = [r for r in records if membership(r).facts.action != "member"]
     kept = _in_snapshot(snapshot)
     since = max((r.evidence.occurred_at for r in kept), default=None)
-    current: dict[tuple[str, str], Membership] = {}
+    current: dict[tuple[str, str, str], Membership] = {}
     for stored in kept:
-        m = _membership(stored)
-        current[(m.group.lower(), m.member.lower())] = m
+        m = membership(stored)
+        current[membership_key(m)] = m
     for stored in changes:  # records come oldest first
         if since is not None and stored.evidence.occurred_at <= since:
             continue
-        m = _membership(stored)
-        key = (m.group.lower(), m.member.lower())
+        m = membership(stored)
+        key = membership_key(m)
         if m.facts.action in REMOVED_ACTIONS:
             current.pop(key, None)
         elif m.facts.action in PRESENT_ACTIONS:
             current[key] = m
     return tuple(current[k] for k in sorted(current))
+
+
+def _expand(
+    memberships: Sequence[Membership],
+    group_members: Mapping[str, tuple[Membership, ...]],
+    roles: Mapping[str, str],
+) -> tuple[Membership, ...]:
+    """Name each role, and replace each assignment to a directory group by one per member
+    user (module docstring, "Directory groups"). A group whose members are unknown stays as
+    it is: an account nobody can resolve, which fails closed."""
+    out: dict[tuple[str, str, str], Membership] = {}
+    expanded: list[Membership] = []
+    for m in memberships:
+        named = replace(m, role_name=roles[m.role]) if m.role and m.role in roles else m
+        rows = group_members.get(m.member) if m.member_type == "group" else None
+        if not rows:
+            out.setdefault(membership_key(named), named)
+            continue
+        expanded.extend(
+            replace(
+                named,
+                member=row.member,
+                member_id=row.member_id or row.member,
+                member_type="user",
+                observed_at=max(m.observed_at, row.observed_at),
+                via=row,
+            )
+            for row in rows
+        )
+    for m in expanded:  # a direct assignment of the same role wins over a group's
+        out.setdefault(membership_key(m), m)
+    return tuple(out[k] for k in sorted(out))
+
+
+def _role_names(records: Sequence[StoredEvidence]) -> dict[str, dict[str, str]]:
+    """provider -> role id -> name, from the newest definition of each role."""
+    out: dict[str, dict[str, str]] = {}
+    for stored in records:  # oldest first: newer definitions overwrite
+        facts = stored.evidence.facts
+        assert isinstance(facts, RoleDefinitionFacts)
+        out.setdefault(facts.provider, {})[facts.role_id] = facts.name
+    return out
 
 
 def provider_snapshots(conn: Connection, at: datetime) -> dict[str, ProviderSnapshot]:
@@ -416,12 +540,16 @@ def provider_snapshots(conn: Connection, at: datetime) -> dict[str, ProviderSnap
     """
     identities: dict[str, list[StoredEvidence]] = {}
     memberships: dict[str, list[StoredEvidence]] = {}
-    for stored in of_kind(conn, ["identity", "membership"], end=at):
+    definitions: list[StoredEvidence] = []
+    for stored in of_kind(conn, ["identity", "membership", "role_definition"], end=at):
         facts = stored.evidence.facts
         if isinstance(facts, IdentityFacts):
             identities.setdefault(facts.provider, []).append(stored)
         elif isinstance(facts, MembershipFacts):
             memberships.setdefault(facts.provider, []).append(stored)
+        elif isinstance(facts, RoleDefinitionFacts):
+            definitions.append(stored)
+    role_names = _role_names(definitions)
     out: dict[str, ProviderSnapshot] = {}
     for provider in sorted(set(identities) | set(memberships)):
         kept = _in_snapshot(identities.get(provider, []))
@@ -430,11 +558,25 @@ def provider_snapshots(conn: Connection, at: datetime) -> dict[str, ProviderSnap
             for r in (*identities.get(provider, []), *memberships.get(provider, []))
             if (o := _observed(r)) is not None
         ]
+        accounts = _accounts(provider, kept)
+        groups = {k: a for k, a in accounts.items() if a.account_type == DIRECTORY_GROUP}
+        current = _memberships(memberships.get(provider, []))
+        group_members: dict[str, list[Membership]] = {}
+        for m in current:
+            if m.group_kind == DIRECTORY_GROUP_KIND:
+                group_members.setdefault(m.group, []).append(m)
+        members = {g: tuple(rows) for g, rows in group_members.items()}
+        roles = role_names.get(provider, {})
         out[provider] = ProviderSnapshot(
             provider=provider,
             observed_at=max(observed) if observed else None,
-            accounts=_accounts(provider, kept),
-            memberships=_memberships(memberships.get(provider, [])),
+            accounts={k: a for k, a in accounts.items() if k not in groups},
+            memberships=_expand(
+                [m for m in current if m.group_kind != DIRECTORY_GROUP_KIND], members, roles
+            ),
+            groups=groups,
+            group_members=members,
+            roles=roles,
         )
     return out
 
@@ -539,7 +681,7 @@ def system_access(ctx: pi.Context, at: datetime | None = None) -> SystemAccess:
     grouped: dict[tuple[str, str], list[Membership]] = {}
     for provider in sorted(snapshots):
         for m in snapshots[provider].memberships:
-            if system.access.matches(m.provider, m.group, m.role):
+            if m.matches(system.access):
                 grouped.setdefault((m.provider, m.member.lower()), []).append(m)
     accounts: list[AccessAccount] = []
     for (provider, _), held in sorted(grouped.items()):
@@ -559,9 +701,7 @@ def system_access(ctx: pi.Context, at: datetime | None = None) -> SystemAccess:
                 person=person,
                 service_account=service,
                 memberships=tuple(held),
-                privileged=tuple(
-                    m for m in held if system.privileged.matches(m.provider, m.group, m.role)
-                ),
+                privileged=tuple(m for m in held if m.matches(system.privileged)),
                 hr=None if person is None else roster.find(person),
             )
         )

@@ -56,11 +56,6 @@ def as_of(ctx: pi.Context, period: Period) -> datetime:
     return min(period.end, ctx.now)
 
 
-def membership_label(m: Membership) -> str:
-    """`provider:group[:role]`, as patterns spell it."""
-    return f"{m.provider}:{m.group}" + (f":{m.role}" if m.role else "")
-
-
 def _account_state(account: Account | None) -> dict[str, Any]:
     if account is None:
         return {
@@ -111,8 +106,8 @@ def account_json(ctx: pi.Context, access: SystemAccess, item: AccessAccount) -> 
         "service_account": item.service_account,
         "owner": owner,
         "privileged": item.is_privileged,
-        "groups": sorted({membership_label(m) for m in item.memberships}),
-        "privileged_groups": sorted({membership_label(m) for m in item.privileged}),
+        "groups": sorted({m.label for m in item.memberships}),
+        "privileged_groups": sorted({m.label for m in item.privileged}),
         "evidence": list(item.evidence),
     }
 
@@ -394,7 +389,7 @@ def _grants(ctx: pi.Context, period: Period, system_people: set[str]) -> list[di
 
 
 def _sides(held: Sequence[Membership], patterns: MembershipPatterns) -> list[Membership]:
-    return [m for m in held if patterns.matches(m.provider, m.group, m.role)]
+    return [m for m in held if m.matches(patterns)]
 
 
 def sod_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
@@ -416,8 +411,8 @@ def sod_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[B
                     "rule": rule.name,
                     "description": rule.description,
                     "person": person,
-                    "first": sorted({membership_label(m) for m in first}),
-                    "second": sorted({membership_label(m) for m in second}),
+                    "first": sorted({m.label for m in first}),
+                    "second": sorted({m.label for m in second}),
                     "evidence": sorted({str(m.evidence) for m in (*first, *second)}),
                 }
             )

@@ -193,10 +193,7 @@ def _review_account(
             account_id=account.account_id if account else held.member,
             login=(account.login if account else None) or held.member,
             person=held.person,
-            memberships=tuple(
-                f"{m.provider}:{m.group}" + (f":{m.role}" if m.role else "")
-                for m in held.memberships
-            ),
+            memberships=tuple(m.label for m in held.memberships),
             reviewer=reviewer,
             reviewer_basis=basis,
             evidence=held.evidence,

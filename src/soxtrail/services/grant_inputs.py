@@ -28,11 +28,15 @@ name or by id, e.g. a permission set ARN) are equal, compared case-insensitively
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from soxtrail.domain.access_facts import AccessGrantFacts, AuditEventFacts, MembershipFacts
+from soxtrail.domain.access_facts import (
+    DIRECTORY_GROUP_KIND,
+    AccessGrantFacts,
+    AuditEventFacts,
+)
 from soxtrail.domain.access_scope import MembershipPatterns
 from soxtrail.domain.evidence import StoredEvidence
 from soxtrail.domain.period import Period
@@ -71,13 +75,14 @@ class Grant:
     def roles(self) -> tuple[str, ...]:
         return tuple(r.lower() for r in (self.facts.role, self.facts.role_id) if r)
 
-    def matches(self, provider: str, group: str, role: str | None) -> bool:
-        """Whether this grant gives the membership `provider`/`group`/`role`."""
+    def matches(self, provider: str, group: str, *roles: str | None) -> bool:
+        """Whether this grant gives the membership `provider`/`group` with one of `roles`
+        (the spellings of one role: its id and its name)."""
         if provider.lower() != self.provider.lower():
             return False
         if group.lower() != self.facts.resource.lower():
             return False
-        return not self.roles() or (role is not None and role.lower() in self.roles())
+        return not self.roles() or any(r is not None and r.lower() in self.roles() for r in roles)
 
     def in_scope(self, patterns: MembershipPatterns) -> bool:
         """Whether the grant's target matches a pattern list (by role name or role id)."""
@@ -234,7 +239,7 @@ def privileged_input(
                 for g in grants
                 if g.grantee is not None
                 and g.grantee == account.person
-                and g.matches(m.provider, m.group, m.role)
+                and g.matches(m.provider, m.group, *m.roles())
                 and g.covers(m.observed_at)
             ]
             for g in covering:
@@ -247,12 +252,14 @@ def privileged_input(
                     "provider": m.provider,
                     "group": m.group,
                     "role": m.role,
+                    "role_name": m.role_name,
+                    "via_group": m.via.group if m.via else None,
                     "member": m.member,
                     "person": account.person,
                     "service_account": account.service_account,
                     "at": pi.epoch(m.observed_at),
                     "covering": sorted(g.subject for g in covering),
-                    "evidence": sorted({m.evidence, *account.evidence}),
+                    "evidence": sorted({*m.evidence_ids, *account.evidence}),
                 }
             )
     memberships.sort(key=lambda m: m["subject"])
@@ -260,38 +267,81 @@ def privileged_input(
     return out_grants, memberships
 
 
-def _new_memberships(ctx: pi.Context, period: Period) -> Iterator[tuple[StoredEvidence, str]]:
-    """Memberships of the system first seen in the period: (record, how), oldest first.
+@dataclass(frozen=True)
+class NewAccess:
+    """One access to the system first seen in a period (AC-06)."""
+
+    membership: ai.Membership
+    at: datetime
+    how: str
+
+
+def _new_memberships(
+    ctx: pi.Context, period: Period, at_end: ai.SystemAccess
+) -> Iterator[NewAccess]:
+    """Memberships of the system first seen in the period, oldest record first.
 
     A snapshot row is new when the provider had a snapshot before the period that lacked it;
     without such a baseline only `added` events count (a first snapshot says nothing about
-    when its access was given).
+    when its access was given). An assignment to a directory group is access for each of the
+    group's users at the end of the period: each such user's access is new when the
+    baseline did not give it, first seen when both the assignment and the user's group
+    membership were (`_new_through_groups`).
     """
     baseline = ai.provider_snapshots(ctx.conn, period.start)
-    known = {
-        (p, m.group.lower(), m.member.lower())
-        for p, snapshot in baseline.items()
-        for m in snapshot.memberships
-    }
-    seen: set[tuple[str, str, str]] = set()
+    known = {(p, *ai.membership_key(m)) for p, snap in baseline.items() for m in snap.memberships}
+    seen: set[tuple[str, str, str, str]] = set()
+    first_seen: dict[tuple[str, str, str, str], datetime] = {}
     records = of_kind(ctx.conn, ["membership"], start=period.start, end=period.end)
     for stored in records:
-        facts = stored.evidence.facts
-        assert isinstance(facts, MembershipFacts)
-        if not ctx.system.access.matches(facts.provider, facts.group, facts.role):
+        m = ai.membership(stored)
+        snapshot = at_end.snapshots.get(m.provider)
+        if snapshot and m.role and m.role in snapshot.roles:
+            m = replace(m, role_name=snapshot.roles[m.role])
+        key = (m.provider, *ai.membership_key(m))
+        first_seen.setdefault(key, stored.evidence.occurred_at)
+        if m.group_kind == DIRECTORY_GROUP_KIND or (
+            m.member_type == "group" and snapshot and snapshot.group_members.get(m.member)
+        ):
+            continue  # directory rows and expandable group assignments: below
+        if not m.matches(ctx.system.access):
             continue
-        key = (facts.provider, facts.group.lower(), facts.member.lower())
-        if facts.action == "removed":
+        if m.facts.action == "removed":
             known.discard(key)
             continue
         if key in known or key in seen:
             continue
-        if facts.action == "added":
+        if m.facts.action == "added":
             seen.add(key)
-            yield stored, "added"
-        elif facts.action == "member" and facts.provider in baseline:
+            yield NewAccess(m, stored.evidence.occurred_at, "added")
+        elif m.facts.action == "member" and m.provider in baseline:
             seen.add(key)
-            yield stored, "snapshot"
+            yield NewAccess(m, stored.evidence.occurred_at, "snapshot")
+    yield from _new_through_groups(ctx, at_end, baseline, known, first_seen)
+
+
+def _new_through_groups(
+    ctx: pi.Context,
+    at_end: ai.SystemAccess,
+    baseline: dict[str, ai.ProviderSnapshot],
+    known: set[tuple[str, str, str, str]],
+    first_seen: dict[tuple[str, str, str, str], datetime],
+) -> Iterator[NewAccess]:
+    """Access through directory groups at the end of the period that the baseline lacked."""
+    for account in at_end.accounts:
+        for m in account.memberships:
+            if m.via is None or m.provider not in baseline:
+                continue
+            if (m.provider, *ai.membership_key(m)) in known:
+                continue
+            parts = [
+                first_seen.get((m.provider, *ai.membership_key(r)))
+                for r in (replace(m, member=m.via.group, member_type="group", via=None), m.via)
+            ]
+            new_parts = [t for t in parts if t is not None]
+            if not new_parts:
+                continue
+            yield NewAccess(m, max(new_parts), "snapshot")
 
 
 def provisioning_input(
@@ -301,37 +351,37 @@ def provisioning_input(
     at_end = ai.system_access(ctx, ctx.now)
     resolver = at_end.resolver
     out = []
-    for stored, how in _new_memberships(ctx, period):
-        facts = stored.evidence.facts
-        assert isinstance(facts, MembershipFacts)
-        snapshot = at_end.snapshots.get(facts.provider)
-        account = snapshot.account_for(facts.member, facts.member_id) if snapshot else None
-        login = account.login if account else facts.member
+    for new in sorted(_new_memberships(ctx, period, at_end), key=lambda n: n.at):
+        m = new.membership
+        snapshot = at_end.snapshots.get(m.provider)
+        account = snapshot.account_for(m.member, m.member_id) if snapshot else None
+        login = account.login if account else m.member
         email = account.email if account else None
-        service = resolver.is_service_account(login, email, facts.member)
+        service = resolver.is_service_account(login, email, m.member)
         person = None if service else resolver.person_of(login, email)
-        at = stored.evidence.occurred_at
         requests = [
             g
             for g in grants
             if g.grantee is not None
             and g.grantee == person
-            and g.matches(facts.provider, facts.group, facts.role)
+            and g.matches(m.provider, m.group, *m.roles())
         ]
-        role = f":{facts.role}" if facts.role else ""
+        role = f":{m.role}" if m.role else ""
         out.append(
             {
-                "subject": f"{facts.provider}:{facts.group}{role}:{facts.member}@{pi.epoch(at)}",
-                "provider": facts.provider,
-                "group": facts.group,
-                "role": facts.role,
-                "member": facts.member,
+                "subject": f"{m.provider}:{m.group}{role}:{m.member}@{pi.epoch(new.at)}",
+                "provider": m.provider,
+                "group": m.group,
+                "role": m.role,
+                "role_name": m.role_name,
+                "via_group": m.via.group if m.via else None,
+                "member": m.member,
                 "person": person,
                 "service_account": service,
-                "how": how,
-                "at": pi.epoch(at),
+                "how": new.how,
+                "at": pi.epoch(new.at),
                 "requests": [grant_json(ctx, g, ctx.system) for g in requests],
-                "evidence": [stored.id],
+                "evidence": list(m.evidence_ids),
             }
         )
     return out

@@ -22,6 +22,9 @@ Center API reference, `ListAccountAssignments` / `ListAccountAssignmentsForPrinc
   "PermissionSetArn", "PrincipalType", "PrincipalId"}], "NextToken"}`: one `membership`
   per assignment, `group` = the AWS account id (`group_kind` aws_account), `role` = the
   permission set ARN, `member` = the principal id, `member_type` user or group.
+- Identity Store users, groups and group memberships, and permission sets
+  (`DescribePermissionSet`): see `aws_identity_center.py`. The services expand an
+  assignment to a group into its users and know each permission set by its name.
 
 A source has one framing: this one is framed as CSV (text) and decodes JSON itself when the
 document starts with `{` or `[`. `ingest auto` picks sources by file suffix, so it routes
@@ -42,6 +45,7 @@ from soxtrail.domain.access_facts import AccessKey, IdentityFacts, MembershipFac
 from soxtrail.domain.errors import InputError
 from soxtrail.domain.evidence import Evidence
 from soxtrail.domain.kinds import Kind
+from soxtrail.sources import aws_identity_center as identity_center
 from soxtrail.sources.base import Document, Parsed
 from soxtrail.sources.csv_table import CsvRow, CsvTable
 from soxtrail.sources.reader import Node
@@ -83,8 +87,10 @@ class AwsIamAdapter:
             return False
         text = data.lstrip("\ufeff").lstrip()
         if text.startswith("{"):
-            return '"AccountAssignments"' in text or (
-                '"Content"' in text and '"ReportFormat"' in text
+            return (
+                '"AccountAssignments"' in text
+                or ('"Content"' in text and '"ReportFormat"' in text)
+                or any(f'"{key}"' in text[:200] for key in identity_center.PARSERS)
             )
         return text.startswith("user,arn,user_creation_time,")
 
@@ -111,9 +117,14 @@ def _parse_json(doc: Document, text: str) -> Parsed:
         return _assignments(root)
     if isinstance(data, dict) and "Content" in data and "ReportFormat" in data:
         return _wrapped_report(root)
+    if isinstance(data, dict):
+        for key, parse in identity_center.PARSERS.items():
+            if key in data:
+                return parse(root)
     raise root.error(
-        "not an IAM credential report (CSV, or get-credential-report JSON) "
-        "nor Identity Center AccountAssignments"
+        "not an IAM credential report (CSV, or get-credential-report JSON), Identity Center "
+        "AccountAssignments, nor Identity Store Users, Groups, GroupMemberships or a "
+        "PermissionSet"
     )
 
 

@@ -169,9 +169,15 @@ covering(m) := [grant_by_subject[s] | some s in m.covering; grant_by_subject[s]]
 
 valid_covering(m) := [g | some g in covering(m); count(validity_problems(g)) == 0]
 
-held(m) := sprintf("%s holds %s%s in %s", [lib.person(m.person), m.group, role_suffix(m), m.provider])
+held(m) := sprintf("%s holds %s%s in %s%s", [lib.person(m.person), m.group, role_suffix(m), m.provider, via_suffix(m)])
 
-role_suffix(m) := sprintf(" (%s)", [m.role]) if is_string(object.get(m, "role", null))
+role_suffix(m) := sprintf(" (%s)", [m.role_name]) if is_string(object.get(m, "role_name", null))
+
+else := sprintf(" (%s)", [m.role]) if is_string(object.get(m, "role", null))
+
+else := ""
+
+via_suffix(m) := sprintf(" through group %s", [m.via_group]) if is_string(object.get(m, "via_group", null))
 
 else := ""
 

@@ -116,6 +116,21 @@ test_standing_membership_fails if {
 	r.reasons == ["standing privileged access: alice@acme.example holds Billing-Admins in okta with no approved, time-bound grant covering 2026-07-14 10:00 UTC"]
 }
 
+test_standing_permission_set_through_a_group_names_both if {
+	m := membership({
+		"subject": "aws-iam:111122223333:arn:aws:sso:::permissionSet/ssoins-1/ps-1:u-1",
+		"provider": "aws-iam",
+		"group": "111122223333",
+		"role": "arn:aws:sso:::permissionSet/ssoins-1/ps-1",
+		"role_name": "AdministratorAccess",
+		"via_group": "g-1",
+	})
+	results := ac04.results with input as input_for([], [m])
+	r := only(results)
+	r.result == "fail"
+	r.reasons == ["standing privileged access: alice@acme.example holds 111122223333 (AdministratorAccess) in aws-iam through group g-1 with no approved, time-bound grant covering 2026-07-14 10:00 UTC"]
+}
+
 test_membership_covered_by_a_valid_grant_passes if {
 	g := grant({"provider": "okta", "resource": "Billing-Admins", "role": null, "covering_only": true})
 	m := membership({"covering": ["aws-team:req-1"]})

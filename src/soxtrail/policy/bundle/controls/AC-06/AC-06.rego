@@ -97,7 +97,9 @@ else := []
 
 target(a) := sprintf("%s%s in %s", [a.group, role_suffix(a), a.provider])
 
-role_suffix(a) := sprintf(" (%s)", [a.role]) if is_string(object.get(a, "role", null))
+role_suffix(a) := sprintf(" (%s)", [a.role_name]) if is_string(object.get(a, "role_name", null))
+
+else := sprintf(" (%s)", [a.role]) if is_string(object.get(a, "role", null))
 
 else := ""
 

@@ -55,6 +55,14 @@ test_access_without_a_request_fails if {
 	r.reasons == ["alice@acme.example was given acme/billing (admin) in github (membership added) at 2026-07-13 10:00 UTC with no access request"]
 }
 
+test_a_named_role_is_shown_by_name if {
+	a := object.union(access([]), {"provider": "aws-iam", "group": "111122223333", "role": "arn:aws:sso:::permissionSet/ssoins-1/ps-1", "role_name": "AdministratorAccess"})
+	results := ac06.results with input as input_for([a])
+	r := only(results)
+	r.result == "fail"
+	r.reasons == ["alice@acme.example was given 111122223333 (AdministratorAccess) in aws-iam (membership added) at 2026-07-13 10:00 UTC with no access request"]
+}
+
 test_request_approved_after_the_access_fails if {
 	results := ac06.results with input as input_for([access([request({"approved_at": given_at + 3600})])])
 	r := only(results)
