@@ -340,6 +340,33 @@ def test_as_of_hint() -> None:
     assert {r.occurred_at for r in records} == {datetime(2024, 7, 1, tzinfo=UTC)}
 
 
+@pytest.mark.parametrize(
+    ("requirement", "expected"),
+    [
+        pytest.param(True, True, id="required"),
+        pytest.param(False, False, id="not-required"),
+        pytest.param(None, None, id="not-shown"),  # only owners see the field
+    ],
+)
+def test_organization_says_whether_it_requires_2fa(
+    tmp_path: Path, requirement: bool | None, expected: bool | None
+) -> None:
+    data = json.loads((FIX / "org.json").read_text())
+    if requirement is None:
+        del data["two_factor_requirement_enabled"]
+    else:
+        data["two_factor_requirement_enabled"] = requirement
+    path = tmp_path / "org.json"
+    path.write_text(json.dumps(data))
+    (org,) = records_of(ADAPTER, path, {"as_of": "2024-07-01"})
+    facts = org.facts
+    assert (org.kind, org.subject, org.locator) == (Kind.IDENTITY, "github:9919", "")
+    assert (facts.login, facts.account_type, facts.status) == ("github", "Organization", None)
+    assert facts.mfa_required is expected
+    assert facts.mfa_enrolled is None
+    assert facts.observed_at == datetime(2024, 7, 1, tzinfo=UTC)
+
+
 def test_teams_are_ignored() -> None:
     (parsed,) = parse_file(ADAPTER, FIX / "teams.json")
     assert parsed.records == ()

@@ -34,6 +34,8 @@ Outcome = Literal["success", "failure", "unknown"]
 IDENTITY_CENTER_USER = "identity_center_user"
 DIRECTORY_GROUP = "group"
 DIRECTORY_GROUP_KIND = "identity_store_group"
+#: The `account_type` of an organisation account (GitHub's `type`).
+ORGANIZATION = "Organization"
 
 
 class AccessKey(Facts):
@@ -89,6 +91,10 @@ class IdentityFacts(Facts):
     password_next_rotation_at: Instant | None = None
     access_keys: tuple[AccessKey, ...] = ()
     observed_at: Instant | None = None
+    #: For an organisation account (GitHub `type` Organization): whether it requires
+    #: two-factor authentication of its members (`two_factor_requirement_enabled`); None
+    #: when the document does not say.
+    mfa_required: bool | None = None
 
 
 class MembershipFacts(Facts):

@@ -43,6 +43,15 @@ record (`Membership.role_name`), so patterns match a permission set by name or b
 group whose members are unknown stays as it is, and a member without a user record has no
 account: both stay in the population, unresolved, and fail closed.
 
+MFA required by an organisation (GitHub). `GET /orgs/{org}` says whether the organisation
+requires two-factor authentication (`two_factor_requirement_enabled`); GitHub removes
+members without it, so a member of such an organisation (any current membership of the
+organisation, its teams or its repositories, not pending), as of the latest organisation
+document, is MFA-enrolled, unless a `?filter=2fa_disabled` list at least as new as that
+document names the account. An account a `2fa_disabled` list of its snapshot names is not
+enrolled whatever other lists of that snapshot say. Organisations are kept apart from
+accounts (`ProviderSnapshot.groups`).
+
 Person mapping. An account's person is, in order: the `[identities]` person one of its
 spellings (login, email) is configured for; else the person of the HR record whose email or
 person id is one of its spellings; else its email, else its login, lower-cased. Two unmapped
@@ -66,6 +75,7 @@ from soxtrail.domain.access_facts import (
     DIRECTORY_GROUP,
     DIRECTORY_GROUP_KIND,
     IDENTITY_CENTER_USER,
+    ORGANIZATION,
     HrRecordFacts,
     IdentityFacts,
     MembershipFacts,
@@ -75,6 +85,7 @@ from soxtrail.domain.access_scope import MembershipPatterns
 from soxtrail.domain.evidence import StoredEvidence
 from soxtrail.domain.systems import Identities, System
 from soxtrail.services import policy_input as pi
+from soxtrail.sources.snapshots import EPOCH
 from soxtrail.store.queries import of_kind
 
 #: Membership actions that mean "is a member" (a snapshot row, or a change that adds).
@@ -170,7 +181,7 @@ class ProviderSnapshot:
         memberships: current memberships that give access, sorted by group then member;
             assignments to a directory group are expanded to one per member user (module
             docstring, "Directory groups").
-        groups: directory groups (IAM Identity Center) by id, when the provider has them.
+        groups: group accounts by id: IAM Identity Center groups, GitHub organisations.
         group_members: directory group id -> its members' rows (not access by themselves).
         roles: role id -> role name (permission set ARN -> name).
     """
@@ -355,7 +366,7 @@ def _family(stored: StoredEvidence) -> str:
     several read apart: IAM Identity Center's users, groups and group memberships each have
     their own snapshot beside the credential report and the account assignments."""
     facts = stored.evidence.facts
-    directory = (IDENTITY_CENTER_USER, DIRECTORY_GROUP)
+    directory = (IDENTITY_CENTER_USER, DIRECTORY_GROUP, ORGANIZATION)
     if isinstance(facts, IdentityFacts) and facts.account_type in directory:
         return facts.account_type
     if isinstance(facts, MembershipFacts) and facts.group_kind == DIRECTORY_GROUP_KIND:
@@ -517,6 +528,46 @@ def _expand(
     return tuple(out[k] for k in sorted(out))
 
 
+def _with_required_mfa(
+    accounts: Mapping[str, Account],
+    orgs: Mapping[str, Account],
+    memberships: Sequence[Membership],
+    records: Sequence[StoredEvidence],
+) -> dict[str, Account]:
+    """Accounts with their MFA as their organisations require it (module docstring, "MFA
+    required by an organisation"): a member of an organisation whose latest document says it
+    requires 2FA is enrolled, unless a `2fa_disabled` list as new as that document names it;
+    an account such a list names is not enrolled, whatever other lists of the same snapshot
+    say."""
+    disabled: dict[str, datetime] = {}
+    for stored in records:
+        facts = stored.evidence.facts
+        if isinstance(facts, IdentityFacts) and facts.mfa_enrolled is False:
+            when = stored.evidence.occurred_at
+            disabled[facts.account_id] = max(when, disabled.get(facts.account_id, when))
+    requiring = {
+        (o.login or "").lower(): o for o in orgs.values() if o.facts and o.facts.mfa_required
+    }
+    out = dict(accounts)
+    for account_id in disabled:
+        if account_id in out:
+            out[account_id] = replace(out[account_id], mfa_enrolled=False)
+    for m in memberships:
+        org_name = m.group if m.group_kind == "organization" else m.facts.scope
+        org = requiring.get((org_name or "").lower())
+        if org is None or m.facts.state == "pending":
+            continue
+        member = next(
+            (a for a in out.values() if m.member_id == a.account_id or m.member == a.login), None
+        )
+        if member is None or disabled.get(member.account_id, EPOCH) >= org.observed_at:
+            continue
+        out[member.account_id] = replace(
+            member, mfa_enrolled=True, evidence=tuple(sorted({*member.evidence, *org.evidence}))
+        )
+    return out
+
+
 def _role_names(records: Sequence[StoredEvidence]) -> dict[str, dict[str, str]]:
     """provider -> role id -> name, from the newest definition of each role."""
     out: dict[str, dict[str, str]] = {}
@@ -559,8 +610,14 @@ def provider_snapshots(conn: Connection, at: datetime) -> dict[str, ProviderSnap
             if (o := _observed(r)) is not None
         ]
         accounts = _accounts(provider, kept)
-        groups = {k: a for k, a in accounts.items() if a.account_type == DIRECTORY_GROUP}
+        groups = {
+            k: a for k, a in accounts.items() if a.account_type in (DIRECTORY_GROUP, ORGANIZATION)
+        }
         current = _memberships(memberships.get(provider, []))
+        orgs = {k: a for k, a in groups.items() if a.account_type == ORGANIZATION}
+        people = {k: a for k, a in accounts.items() if k not in groups}
+        if orgs:
+            people = _with_required_mfa(people, orgs, current, kept)
         group_members: dict[str, list[Membership]] = {}
         for m in current:
             if m.group_kind == DIRECTORY_GROUP_KIND:
@@ -570,7 +627,7 @@ def provider_snapshots(conn: Connection, at: datetime) -> dict[str, ProviderSnap
         out[provider] = ProviderSnapshot(
             provider=provider,
             observed_at=max(observed) if observed else None,
-            accounts={k: a for k, a in accounts.items() if k not in groups},
+            accounts=people,
             memberships=_expand(
                 [m for m in current if m.group_kind != DIRECTORY_GROUP_KIND], members, roles
             ),

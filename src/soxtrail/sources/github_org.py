@@ -23,7 +23,13 @@ collaborators", "Team members", "Collaborators"):
   (`GET /orgs/{org}/outside_collaborators`) the role is `outside_collaborator`; with kind
   `team-members` (`GET /orgs/{org}/teams/{slug}/members`) the group is the team;
 - teams (`slug`, `privacy`, `members_url`), from `GET /orgs/{org}/teams`: no records (teams
-  carry no members; the document is ignored).
+  carry no members; the document is ignored);
+- the organisation (`login`, `id`, and `type` Organization or
+  `two_factor_requirement_enabled`), from `GET /orgs/{org}`: one identity with
+  `account_type` Organization and `mfa_required` = `two_factor_requirement_enabled`
+  (GitHub returns it only to owners; absent: None). The services treat the members of an
+  organisation that requires 2FA as enrolled (GitHub removes members without it), unless a
+  `filter=2fa_disabled` list as new as the organisation document names them.
 
 Groups are spelled `acme` (organisation), `@acme/platform` (team) and `acme/billing`
 (repository). With the hint `filter=2fa_disabled` (the `?filter=2fa_disabled` member list)
@@ -40,7 +46,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from soxtrail.domain.access_facts import IdentityFacts, MembershipFacts
+from soxtrail.domain.access_facts import ORGANIZATION, IdentityFacts, MembershipFacts
 from soxtrail.domain.evidence import Evidence
 from soxtrail.domain.kinds import Kind
 from soxtrail.sources.base import Document, Parsed
@@ -57,6 +63,7 @@ KINDS = (
     "memberships",
     "team-memberships",
     "teams",
+    "organization",
 )
 _PERMISSION_ROLES = (
     ("admin", "admin"),
@@ -68,9 +75,15 @@ _PERMISSION_ROLES = (
 _TEAM_URL = re.compile(r"/teams?/(?P<team>[^/]+)/memberships/(?P<user>[^/?#]+)")
 
 
+def _is_organization(value: dict[str, Any]) -> bool:
+    return value.get("type") == "Organization" or "two_factor_requirement_enabled" in value
+
+
 def _shape(value: Any) -> str | None:
     if not isinstance(value, dict):
         return None
+    if "login" in value and "id" in value and _is_organization(value):
+        return "organization"
     if "state" in value and "role" in value:
         if isinstance(value.get("organization"), dict) or isinstance(value.get("user"), dict):
             return "memberships"
@@ -98,6 +111,8 @@ class GithubOrgAdapter:
         shape = _shape(first)
         if shape in ("members", "collaborators"):
             return "node_id" in first and "type" in first
+        if shape == "organization":
+            return "node_id" in first
         return shape is not None
 
     def parse(self, doc: Document, data: Any) -> Parsed:
@@ -182,6 +197,8 @@ class _Context:
                 member=member,
             )
             return [record], None
+        if kind == "organization":
+            return [self.organization(node)], None
         identity = self.identity(node)
         if kind == "collaborators":
             if not self.repo:
@@ -241,6 +258,30 @@ class _Context:
             ),
             links=(("account", login),),
             locator=user.pointer,
+        )
+
+    def organization(self, org: Node) -> Evidence:
+        """`GET /orgs/{org}`: the organisation and whether it requires 2FA of its members."""
+        account_id = org.req_id("id")
+        login = org.req_str("login")
+        updated = org.opt_instant("updated_at")
+        return Evidence(
+            kind=Kind.IDENTITY,
+            source=SOURCE,
+            occurred_at=self.when(org.opt_instant("created_at"), updated),
+            subject=f"{PROVIDER}:{account_id}",
+            facts=IdentityFacts(
+                provider=PROVIDER,
+                account_id=account_id,
+                login=login,
+                display_name=org.opt_str("name"),
+                account_type=ORGANIZATION,
+                mfa_required=org.opt_bool("two_factor_requirement_enabled"),
+                created_at=org.opt_instant("created_at"),
+                observed_at=self.observed,
+            ),
+            links=(("account", login),),
+            locator=org.pointer,
         )
 
     def membership(
