@@ -7,7 +7,9 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from soxtrail.ledger.verify import verify_inclusion
@@ -15,6 +17,7 @@ from soxtrail.policy.engine import make_engine
 from soxtrail.policy.library import load_library
 from soxtrail.services.gate import decide_gate
 from soxtrail.store.database import Database
+from soxtrail.store.queries import of_kind
 from tests.helpers import FIXTURES
 from tests.interfaces.server.support import PEOPLE, Store
 
@@ -238,6 +241,85 @@ def test_ingest_and_attest_through_the_api(api: TestClient, store: Store) -> Non
         headers=bearer(store, "ci"),
     )
     assert bad.status_code == 400
+
+
+def _dr_test(**changes: Any) -> bytes:
+    """A restore test in soxtrail's dr-test format (docs/sources/dr-test.md)."""
+    document: dict[str, Any] = {
+        "schema": 1,
+        "system": "billing",
+        "performed_at": "2020-02-14T09:30:00Z",
+        "performed_by": "carol@acme.example",
+        "recovery_point": "arn:aws:backup:eu-west-1:123456789012:recovery-point:api-test",
+        "checks": [{"name": "rows", "expected": 1827364, "actual": 1827364}],
+    }
+    document.update(changes)
+    return json.dumps(document).encode()
+
+
+def _ledger_size(api: TestClient, store: Store) -> int:
+    size = api.get("/api/v1/ledger", headers=bearer(store, "auditor")).json()["size"]
+    assert isinstance(size, int)
+    return size
+
+
+def test_attest_a_restore_test_through_the_api(api: TestClient, store: Store) -> None:
+    before = _ledger_size(api, store)
+    response = api.post("/api/v1/attest/dr-test", content=_dr_test(), headers=bearer(store, "ci"))
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["documents"]["new"], report["records"]["new"]) == (1, 1)
+    assert _ledger_size(api, store) > before  # the document and the record are ledgered
+    db = Database(store.config.store_url)
+    try:
+        with db.read() as conn:
+            (stored,) = [
+                r
+                for r in of_kind(conn, ["dr_test"])
+                if r.evidence.facts.recovery_point.endswith(":api-test")  # type: ignore[attr-defined]
+            ]
+    finally:
+        db.dispose()
+    assert (stored.evidence.subject.startswith("dr-test:billing:"), stored.evidence.actor) == (
+        True,
+        "carol@acme.example",
+    )
+    again = api.post("/api/v1/attest/dr-test", content=_dr_test(), headers=bearer(store, "ci"))
+    assert again.json()["documents"] == {"new": 0, "already_stored": 1}
+
+
+@pytest.mark.parametrize(
+    ("query", "body", "code", "message"),
+    [
+        pytest.param(
+            "",
+            _dr_test(checks=[{"name": "rows", "expected": 1}]),
+            "input",
+            "/checks/0",
+            id="check-without-actual",
+        ),
+        pytest.param(
+            "", _dr_test(performed_at="yesterday"), "input", "/performed_at", id="bad-time"
+        ),
+        pytest.param("", b'{"schema": 1, "system": ', "input", "line 1", id="truncated"),
+        pytest.param(
+            "?repo=acme/billing&commit=" + "a" * 40,
+            _dr_test(),
+            "usage",
+            "attest dr-test takes no commit or repo: the restore test names its system",
+            id="repo-and-commit",
+        ),
+    ],
+)
+def test_a_malformed_restore_test_stores_nothing(
+    api: TestClient, store: Store, query: str, body: bytes, code: str, message: str
+) -> None:
+    before = _ledger_size(api, store)
+    response = api.post(f"/api/v1/attest/dr-test{query}", content=body, headers=bearer(store, "ci"))
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == code and message in error["message"], error
+    assert _ledger_size(api, store) == before
 
 
 def test_ledger_status_checkpoint_and_consistency(api: TestClient, store: Store) -> None:

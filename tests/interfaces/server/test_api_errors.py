@@ -102,6 +102,7 @@ def test_the_openapi_schema_documents_the_api(api: TestClient) -> None:
     for path in (
         "/api/v1/ingest/{source}",
         "/api/v1/attest/{kind}",
+        "/api/v1/attest/dr-test",
         "/api/v1/gate",
         "/api/v1/controls/results",
         "/api/v1/changes/{owner}/{name}/{number}",

@@ -4,6 +4,7 @@ code unauthenticated or forbidden); "refused" means exactly that 401 or 403."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -17,6 +18,17 @@ ROLES = ("admin", "compliance", "approver", "engineer", "auditor", "ci")
 READ = {"admin", "compliance", "approver", "engineer", "auditor"}
 EVERYONE = READ | {"ci"}
 JUNIT = (FIXTURES / "junit" / "gradle_single_suite.xml").read_bytes()
+#: A restore test (docs/sources/dr-test.md) long before any period the other tests read.
+DR_TEST = json.dumps(
+    {
+        "schema": 1,
+        "system": "billing",
+        "performed_at": "2019-03-01T10:00:00Z",
+        "performed_by": "carol@acme.example",
+        "recovery_point": "arn:aws:backup:eu-west-1:123456789012:recovery-point:roles",
+        "checks": [{"name": "rows", "expected": 10, "actual": 10}],
+    }
+).encode()
 
 #: (method, path, body kind, roles allowed). The table is written out, not derived from the
 #: code's permission map, so that a change to either shows up here.
@@ -42,6 +54,7 @@ TABLE: list[tuple[str, str, str, set[str]]] = [
         "junit",
         {"admin", "engineer", "ci"},
     ),
+    ("POST", "/api/v1/attest/dr-test", "dr_test", {"admin", "engineer", "ci"}),
     ("GET", "/api/v1/waivers", "", READ),
     ("POST", "/api/v1/waivers", "waiver", {"admin", "compliance", "engineer"}),
     ("POST", "/api/v1/waivers/{waiver}/approve", "decision", {"admin", "compliance", "approver"}),
@@ -114,6 +127,8 @@ def _body(kind: str, role: str, store: Store) -> dict[str, Any]:
         }
     if kind == "junit":
         return {"content": JUNIT}
+    if kind == "dr_test":
+        return {"content": DR_TEST}
     if kind == "evaluate":
         return {"json": {"period": "2026-01"}}
     if kind == "waiver":

@@ -1,4 +1,5 @@
-"""`POST /api/v1/ingest/{source}` and `POST /api/v1/attest/{kind}`: evidence in, as the CLI."""
+"""`POST /api/v1/ingest/{source}`, `POST /api/v1/attest/{kind}` and
+`POST /api/v1/attest/dr-test`: evidence in, as the CLI."""
 
 from __future__ import annotations
 
@@ -90,6 +91,26 @@ async def ingest(
     nothing. The body is one document or NDJSON (gzip accepted). The answer is the CLI's
     `--format json` report."""
     return await _ingest(request, source, name or f"api-{source}.json", parse_hints(hint or []))
+
+
+@router.post("/attest/dr-test", openapi_extra=_BODY, summary="Record a restore test")
+async def attest_dr_test(
+    request: Request,
+    _caller: Annotated[Principal, Depends(require(Permission.INGEST))],
+    run: Annotated[str | None, Query(description="The CI run that produced it.")] = None,
+    name: Annotated[str | None, Query(description="A file name for the body.")] = None,
+) -> dict[str, Any]:
+    """As `soxtrail attest dr-test -`: one restore test (docs/sources/dr-test.md) naming its
+    system, when and by whom, the recovery point restored and the checks made. It is about a
+    system, not a commit: `repo` and `commit` are refused. A malformed body answers 400
+    naming the position and stores nothing."""
+    given = sorted(k for k in ("repo", "commit") if k in request.query_params)
+    if given:
+        raise UsageError(
+            f"attest dr-test takes no {' or '.join(given)}: the restore test names its system"
+        )
+    hints = {"run": run} if run else {}
+    return await _ingest(request, "dr-test", name or "attest-dr-test.json", hints)
 
 
 @router.post("/attest/{kind}", openapi_extra=_BODY, summary="Attach CI results to a commit")
