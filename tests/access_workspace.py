@@ -49,16 +49,17 @@ def clock() -> datetime:
 
 
 class AccessWorkspace:
-    """`soxtrail.toml` with the given body, a SQLite store, and ingest through real adapters."""
+    """`soxtrail.toml` with the given body, a store (SQLite in the workspace unless `db_url`
+    names another, e.g. the `db_url` fixture's PostgreSQL), and ingest through real adapters."""
 
-    def __init__(self, root: Path, toml: str) -> None:
+    def __init__(self, root: Path, toml: str, db_url: str | None = None) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         (root / "soxtrail.toml").write_text(
             '[ledger]\norigin = "soxtrail.test/access"\n\n' + toml, "utf-8"
         )
-        init_workspace(root, db_url=None, env_db=None, clock=clock)
-        self.config: Config = load_config(root / "soxtrail.toml", explicit=True)
+        init_workspace(root, db_url=db_url, env_db=None, clock=clock)
+        self.config: Config = load_config(root / "soxtrail.toml", explicit=True, db_url=db_url)
         self.signer = load_signer(self.config.key_file, self.config.origin)
         self.db = Database(self.config.store_url)
 

@@ -1,4 +1,4 @@
-"""Access review campaigns end to end (AC-03) on a real SQLite store.
+"""Access review campaigns end to end (AC-03) on a real store, SQLite and PostgreSQL.
 
 Identity snapshots go through the real adapters: Okta group members (Management API v1 User
 objects, read with the `group` hint), GitHub repository collaborators (REST) and the HR roster
@@ -45,8 +45,9 @@ from tests.interfaces.server.support import SettableClock
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[AccessWorkspace]:
-    workspace = build_workspace(tmp_path / "ws")
+def ws(tmp_path: Path, db_url: str) -> Iterator[AccessWorkspace]:
+    """The workspace on each engine (SQLite and PostgreSQL, the `db_url` fixture)."""
+    workspace = build_workspace(tmp_path / "ws", db_url=db_url)
     yield workspace
     workspace.close()
 

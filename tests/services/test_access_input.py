@@ -48,8 +48,9 @@ AUGUST = "2026-08-01T00:00:00Z"
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[AccessWorkspace]:
-    workspace = AccessWorkspace(tmp_path / "ws", CONFIG)
+def ws(tmp_path: Path, db_url: str) -> Iterator[AccessWorkspace]:
+    """A workspace on each engine (SQLite and PostgreSQL, the `db_url` fixture)."""
+    workspace = AccessWorkspace(tmp_path / "ws", CONFIG, db_url)
     okta = workspace.write(
         "okta_users.json",
         [

@@ -32,8 +32,9 @@ AS_OF = "2026-07-10T00:00:00Z"
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[AccessWorkspace]:
-    workspace = AccessWorkspace(tmp_path / "ws", CONFIG)
+def ws(tmp_path: Path, db_url: str) -> Iterator[AccessWorkspace]:
+    """A workspace on each engine (SQLite and PostgreSQL, the `db_url` fixture)."""
+    workspace = AccessWorkspace(tmp_path / "ws", CONFIG, db_url)
     yield workspace
     workspace.close()
 
