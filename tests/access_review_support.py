@@ -52,9 +52,7 @@ def ingest_members(ws: AccessWorkspace, as_of: str, logins: list[str], name: str
     )
 
 
-def build_workspace(
-    root: Path, extra_toml: str = "", db_url: str | None = None
-) -> AccessWorkspace:
+def build_workspace(root: Path, extra_toml: str = "", db_url: str | None = None) -> AccessWorkspace:
     """The workspace with the July snapshots and the HR roster ingested (on `db_url`'s store,
     else SQLite in the workspace)."""
     workspace = AccessWorkspace(root, CONFIG + extra_toml, db_url)
