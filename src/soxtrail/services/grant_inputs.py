@@ -22,7 +22,10 @@ Targets. A grant's provider is the tool it gives access in: `aws-team` grants ar
 AWS accounts, matched against memberships and patterns of provider `aws-iam`; other grants
 name their provider themselves (`okta`, `github`). A grant matches a membership when the
 provider, the group (the grant's resource) and, when the grant names a role, the role (by
-name or by id, e.g. a permission set ARN) are equal, compared case-insensitively.
+name or by id, e.g. a permission set ARN, on either side) are equal, compared
+case-insensitively. An AWS account assignment to an Identity Center group is each member
+user's membership (`via_group` names the group, `access_input`): a grant to the user covers
+it, and a user joining the group in the period is new access for AC-06.
 """
 
 from __future__ import annotations
@@ -207,6 +210,18 @@ def grant_json(
     }
 
 
+def _target_json(m: ai.Membership) -> dict[str, Any]:
+    """What a membership gives to whom, as the AC-04 and AC-06 inputs spell it."""
+    return {
+        "provider": m.provider,
+        "group": m.group,
+        "role": m.role,
+        "role_name": m.role_name,
+        "via_group": m.via.group if m.via else None,
+        "member": m.member,
+    }
+
+
 def _membership_subject(m: ai.Membership) -> str:
     role = f":{m.role}" if m.role else ""
     return f"{m.provider}:{m.group}{role}:{m.member}"
@@ -249,12 +264,7 @@ def privileged_input(
             memberships.append(
                 {
                     "subject": _membership_subject(m),
-                    "provider": m.provider,
-                    "group": m.group,
-                    "role": m.role,
-                    "role_name": m.role_name,
-                    "via_group": m.via.group if m.via else None,
-                    "member": m.member,
+                    **_target_json(m),
                     "person": account.person,
                     "service_account": account.service_account,
                     "at": pi.epoch(m.observed_at),
@@ -370,12 +380,7 @@ def provisioning_input(
         out.append(
             {
                 "subject": f"{m.provider}:{m.group}{role}:{m.member}@{pi.epoch(new.at)}",
-                "provider": m.provider,
-                "group": m.group,
-                "role": m.role,
-                "role_name": m.role_name,
-                "via_group": m.via.group if m.via else None,
-                "member": m.member,
+                **_target_json(m),
                 "person": person,
                 "service_account": service,
                 "how": new.how,
