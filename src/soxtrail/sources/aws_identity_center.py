@@ -32,6 +32,7 @@ Identity Center state (users, groups, memberships, assignments) at one `as_of`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from soxtrail.domain.access_facts import (
     DIRECTORY_GROUP,
@@ -43,6 +44,7 @@ from soxtrail.domain.access_facts import (
     RoleDefinitionFacts,
 )
 from soxtrail.domain.evidence import Evidence
+from soxtrail.domain.facts_base import Facts
 from soxtrail.domain.kinds import Kind
 from soxtrail.sources.base import Parsed
 from soxtrail.sources.reader import Node
@@ -64,100 +66,82 @@ def _email(user: Node) -> str | None:
     return found[0] if found else None
 
 
-def _users(root: Node) -> Parsed:
+def _listed(
+    root: Node, key: str, what: str, build: Callable[[Node, datetime | None], Evidence]
+) -> Parsed:
+    """One record per element of the list at `key`, dated by the `as_of` hint."""
     observed = observed_at(root.doc)
-    records = []
-    for user in root.items("Users", required=True):
-        user_id = user.req_str("UserId")
-        login = user.opt_str("UserName")
-        status = user.opt_str("UserStatus")
-        if status is not None and status.upper() not in _STATUSES:
-            raise user.error(f"expected ENABLED or DISABLED, got {status!r}", "UserStatus")
-        name = user.opt_obj("Name")
-        display = user.opt_str("DisplayName") or (name.opt_str("Formatted") if name else None)
-        email = _email(user)
-        records.append(
-            Evidence(
-                kind=Kind.IDENTITY,
-                source=SOURCE,
-                occurred_at=snapshot_time(observed),
-                subject=f"{PROVIDER}:{user_id}",
-                facts=IdentityFacts(
-                    provider=PROVIDER,
-                    account_id=user_id,
-                    login=login,
-                    email=email,
-                    display_name=display,
-                    status=_STATUSES[status.upper()] if status else "active",
-                    provider_status=status,
-                    account_type=IDENTITY_CENTER_USER,
-                    sso=True,
-                    observed_at=observed,
-                ),
-                links=tuple(("account", s) for s in (user_id, login, email) if s),
-                locator=user.pointer,
-            )
-        )
-    return Parsed(records=tuple(records)) if records else Parsed(ignored="no users")
+    records = tuple(build(item, observed) for item in root.items(key, required=True))
+    return Parsed(records=records) if records else Parsed(ignored=f"no {what}")
 
 
-def _groups(root: Node) -> Parsed:
-    observed = observed_at(root.doc)
-    records = []
-    for group in root.items("Groups", required=True):
-        group_id = group.req_str("GroupId")
-        name = group.opt_str("DisplayName")
-        records.append(
-            Evidence(
-                kind=Kind.IDENTITY,
-                source=SOURCE,
-                occurred_at=snapshot_time(observed),
-                subject=f"{PROVIDER}:group/{group_id}",
-                facts=IdentityFacts(
-                    provider=PROVIDER,
-                    account_id=group_id,
-                    login=name,
-                    display_name=name,
-                    account_type=DIRECTORY_GROUP,
-                    observed_at=observed,
-                ),
-                links=(("account", group_id),),
-                locator=group.pointer,
-            )
-        )
-    return Parsed(records=tuple(records)) if records else Parsed(ignored="no groups")
+def _record(
+    kind: Kind, node: Node, subject: str, facts: Facts, observed: datetime | None, *links: str
+) -> Evidence:
+    return Evidence(
+        kind=kind,
+        source=SOURCE,
+        occurred_at=snapshot_time(observed),
+        subject=f"{PROVIDER}:{subject}",
+        facts=facts,
+        links=tuple(("account", link) for link in links),
+        locator=node.pointer,
+    )
 
 
-def _group_memberships(root: Node) -> Parsed:
-    observed = observed_at(root.doc)
-    records = []
-    for row in root.items("GroupMemberships", required=True):
-        group_id = row.req_str("GroupId")
-        user_id = row.obj("MemberId").req_str("UserId")
-        records.append(
-            Evidence(
-                kind=Kind.MEMBERSHIP,
-                source=SOURCE,
-                occurred_at=snapshot_time(observed),
-                subject=f"{PROVIDER}:group/{group_id}:{user_id}",
-                facts=MembershipFacts(
-                    provider=PROVIDER,
-                    group=group_id,
-                    member=user_id,
-                    group_kind=DIRECTORY_GROUP_KIND,
-                    group_id=group_id,
-                    member_id=user_id,
-                    member_type="user",
-                    scope="identity_store",
-                    observed_at=observed,
-                ),
-                links=(("account", user_id),),
-                locator=row.pointer,
-            )
-        )
-    if not records:
-        return Parsed(ignored="no group memberships")
-    return Parsed(records=tuple(records))
+def _user(user: Node, observed: datetime | None) -> Evidence:
+    user_id = user.req_str("UserId")
+    login = user.opt_str("UserName")
+    status = user.opt_str("UserStatus")
+    if status is not None and status.upper() not in _STATUSES:
+        raise user.error(f"expected ENABLED or DISABLED, got {status!r}", "UserStatus")
+    name = user.opt_obj("Name")
+    email = _email(user)
+    facts = IdentityFacts(
+        provider=PROVIDER,
+        account_id=user_id,
+        login=login,
+        email=email,
+        display_name=user.opt_str("DisplayName") or (name.opt_str("Formatted") if name else None),
+        status=_STATUSES[status.upper()] if status else "active",
+        provider_status=status,
+        account_type=IDENTITY_CENTER_USER,
+        sso=True,
+        observed_at=observed,
+    )
+    links = [s for s in (user_id, login, email) if s]
+    return _record(Kind.IDENTITY, user, user_id, facts, observed, *links)
+
+
+def _group(group: Node, observed: datetime | None) -> Evidence:
+    group_id = group.req_str("GroupId")
+    name = group.opt_str("DisplayName")
+    facts = IdentityFacts(
+        provider=PROVIDER,
+        account_id=group_id,
+        login=name,
+        display_name=name,
+        account_type=DIRECTORY_GROUP,
+        observed_at=observed,
+    )
+    return _record(Kind.IDENTITY, group, f"group/{group_id}", facts, observed, group_id)
+
+
+def _group_membership(row: Node, observed: datetime | None) -> Evidence:
+    group_id = row.req_str("GroupId")
+    user_id = row.obj("MemberId").req_str("UserId")
+    facts = MembershipFacts(
+        provider=PROVIDER,
+        group=group_id,
+        member=user_id,
+        group_kind=DIRECTORY_GROUP_KIND,
+        group_id=group_id,
+        member_id=user_id,
+        member_type="user",
+        scope="identity_store",
+        observed_at=observed,
+    )
+    return _record(Kind.MEMBERSHIP, row, f"group/{group_id}:{user_id}", facts, observed, user_id)
 
 
 def _permission_set(root: Node) -> Parsed:
@@ -195,9 +179,11 @@ def _permission_set_list(root: Node) -> Parsed:
 
 #: Top-level key of each Identity Center document -> its parser.
 PARSERS: dict[str, Callable[[Node], Parsed]] = {
-    "Users": _users,
-    "Groups": _groups,
-    "GroupMemberships": _group_memberships,
+    "Users": lambda root: _listed(root, "Users", "users", _user),
+    "Groups": lambda root: _listed(root, "Groups", "groups", _group),
+    "GroupMemberships": lambda root: _listed(
+        root, "GroupMemberships", "group memberships", _group_membership
+    ),
     "PermissionSet": _permission_set,
     "PermissionSets": _permission_set_list,
 }
