@@ -248,6 +248,34 @@ def test_the_pdf_renders_a_cover_page(pack: Path, tmp_path: Path) -> None:
     assert int(re.search(r"Pages:\s+(\d+)", info.stdout)[1]) > 5  # type: ignore[index]
 
 
+def test_the_pdf_is_a_workpaper_that_names_where_the_population_is(
+    pack: Path, tmp_path: Path
+) -> None:
+    """The PDF summarises each population (digest, results file, sheet) and lists none; the
+    HTML lists the rows; the digest is the SHA-256 of the control's lines of the results file."""
+    report = json.loads(_member(pack, "report/report.json"))
+    system = report["systems"][0]
+    results = _member(pack, f"report/{system['results_file']}")
+    cm01 = next(c for c in system["controls"] if c["id"] == "CM-01")
+    mine = [line for line in results.splitlines() if b'"control":"CM-01","occurred_at":' in line]
+    assert len(mine) == cm01["results"] == 8
+    assert cm01["results_sha256"] == hashlib.sha256(b"".join(x + b"\n" for x in mine)).hexdigest()
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(_member(pack, "report/report.pdf"))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"sha256:{cm01['results_sha256']}" in text
+    assert system["results_file"] in text and "sheet CM-01" in text
+    flat = " ".join(text.split())
+    assert "this workpaper lists the sample and every exception, not the population" in flat
+    html = _member(pack, "report/report.html").decode()
+    assert html.count("<th>Sampled</th>") == sum(
+        1 for c in system["controls"] if 0 < c["results"] <= 1000
+    )
+    assert f"sha256:{cm01['results_sha256']}" in html and system["run"]["results_sha256"] in html
+
+
 def test_the_workbook_has_the_sheets_and_rows(pack: Path, tmp_path: Path) -> None:
     import openpyxl
 
@@ -334,24 +362,40 @@ def _tampered(pack: Path, store: PackStore, case: str, tmp_path: Path) -> tuple[
     if case == "results-row-resigned":
         # An insider with the ledger key edits a result and re-signs the manifest: the
         # population no longer hashes to the ledgered run.
-        from soxtrail.services.report.bundle import MANIFEST, SIGNATURE, manifest_statement
-
         name = _first(pack, "report/results-")
         lines = _member(pack, name).replace(b'"result":"fail"', b'"result":"pass"', 1)
-        manifest = json.loads(_member(pack, MANIFEST))
-        manifest["files"][name] = {"sha256": hashlib.sha256(lines).hexdigest(), "size": len(lines)}
-        text = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
-        statement = manifest_statement(manifest["origin"], hashlib.sha256(text).hexdigest())
-        signature = store.scenario.signer.sign(statement).encode()
-        return _rewrite(
-            pack, tmp_path / "t.zip", {name: lines, MANIFEST: text, SIGNATURE: signature}
-        ), "population the ledgered run"
+        return _resigned(pack, store, tmp_path, name, lines), "population the ledgered run"
+    if case == "control-digest-resigned":
+        # The digest the PDF prints for a control's population is checked against the lines.
+        report = json.loads(_member(pack, "report/report.json"))
+        report["systems"][0]["controls"][0]["results_sha256"] = "0" * 64
+        data = json.dumps(report).encode()
+        return _resigned(pack, store, tmp_path, "report/report.json", data), "results digest"
     raise AssertionError(case)
+
+
+def _resigned(pack: Path, store: PackStore, tmp_path: Path, name: str, data: bytes) -> Path:
+    """The bundle with one member replaced and the manifest signed again with the ledger key."""
+    from soxtrail.services.report.bundle import MANIFEST, SIGNATURE, manifest_statement
+
+    manifest = json.loads(_member(pack, MANIFEST))
+    manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    text = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+    statement = manifest_statement(manifest["origin"], hashlib.sha256(text).hexdigest())
+    signature = store.scenario.signer.sign(statement).encode()
+    return _rewrite(pack, tmp_path / "t.zip", {name: data, MANIFEST: text, SIGNATURE: signature})
 
 
 @pytest.mark.parametrize(
     "case",
-    ["record-byte", "record-removed", "report-row", "checkpoint-swapped", "results-row-resigned"],
+    [
+        "record-byte",
+        "record-removed",
+        "report-row",
+        "checkpoint-swapped",
+        "results-row-resigned",
+        "control-digest-resigned",
+    ],
 )
 def test_any_change_to_the_bundle_fails_verification(
     pack: Path, store: PackStore, case: str, tmp_path: Path

@@ -61,6 +61,40 @@ class StoreNodeReader:
         return found
 
 
+class PrefetchedNodeReader:
+    """Node hashes read in bulk up front: for many proofs against one tree size (an evidence
+    pack proves thousands of entries), which share most of their nodes. Inner nodes are read
+    level by level with `IN` lists, not one `OR` term per node."""
+
+    CHUNK = 500
+
+    def __init__(self, conn: Connection, keys: Collection[NodeKey]) -> None:
+        self.nodes: dict[NodeKey, bytes] = {}
+        by_level: dict[int, list[int]] = {}
+        for level, index in set(keys):
+            by_level.setdefault(level, []).append(index)
+        for level, indexes in sorted(by_level.items()):
+            indexes.sort()
+            for start in range(0, len(indexes), self.CHUNK):
+                chunk = indexes[start : start + self.CHUNK]
+                if level == 0:
+                    rows = conn.execute(
+                        select(ledger_entries.c.idx, ledger_entries.c.leaf_hash).where(
+                            ledger_entries.c.idx.in_(chunk)
+                        )
+                    )
+                else:
+                    rows = conn.execute(
+                        select(ledger_nodes.c.idx, ledger_nodes.c.hash).where(
+                            ledger_nodes.c.level == level, ledger_nodes.c.idx.in_(chunk)
+                        )
+                    )
+                self.nodes.update({(level, int(idx)): bytes(h) for idx, h in rows})
+
+    def get_nodes(self, keys: Collection[NodeKey]) -> Mapping[NodeKey, bytes]:
+        return {key: self.nodes[key] for key in keys if key in self.nodes}
+
+
 def ledger_size(conn: Connection) -> int:
     """The number of entries, as the head row records it."""
     return int(conn.execute(select(ledger_head.c.size).where(ledger_head.c.id == 1)).scalar_one())

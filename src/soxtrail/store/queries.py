@@ -134,15 +134,20 @@ def by_subjects(
     """Records whose subject is one of `subjects`, grouped by subject, oldest first."""
     out: dict[str, list[StoredEvidence]] = defaultdict(list)
     wanted = sorted(set(subjects))
+    wanted_kinds = set(kinds)
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
+        # The kind is filtered in Python, as in `by_commits`: with it in SQL, SQLite's planner
+        # picks the (kind, occurred_at) index and reads every record of the kind (every
+        # ticket of the year for one ticket key).
         query = (
-            select(evidence.c.subject, *_COLUMNS)
-            .where(evidence.c.subject.in_(chunk), evidence.c.kind.in_(list(kinds)))
+            select(evidence.c.subject, evidence.c.kind, *_COLUMNS)
+            .where(evidence.c.subject.in_(chunk))
             .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
         )
         for row in conn.execute(query):
-            out[str(row.subject)].append(_stored(row))
+            if row.kind in wanted_kinds:
+                out[str(row.subject)].append(_stored(row))
     return dict(out)
 
 
@@ -241,10 +246,15 @@ def record_rows(conn: Connection, ids: Collection[str]) -> Iterator[tuple[str, i
             yield str(row.id), int(row.ledger_index), str(row.body), str(row.raw_sha256)
 
 
-def ledger_entry(conn: Connection, index: int) -> str:
-    """The canonical JSON of one ledger entry."""
-    return str(
-        conn.execute(
-            select(ledger_entries.c.entry).where(ledger_entries.c.idx == index)
-        ).scalar_one()
-    )
+def ledger_entries_at(conn: Connection, indexes: Collection[int]) -> dict[int, str]:
+    """The canonical JSON of the ledger entries at `indexes` (in chunks)."""
+    out: dict[int, str] = {}
+    wanted = sorted(set(indexes))
+    for start in range(0, len(wanted), _CHUNK):
+        rows = conn.execute(
+            select(ledger_entries.c.idx, ledger_entries.c.entry).where(
+                ledger_entries.c.idx.in_(wanted[start : start + _CHUNK])
+            )
+        )
+        out.update({int(idx): str(entry) for idx, entry in rows})
+    return out

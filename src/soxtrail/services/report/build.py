@@ -5,8 +5,9 @@
 1. Find the latest stored run of each system for the period (none: exit 2, evaluate first)
    and the latest signed checkpoint, which must cover the runs; refuse a control library
    whose digest differs from the runs' (the pack must show the policy that decided).
-2. Stream each control's results once: counts by result, the population (results other than
-   `not_applicable`), and the sample by hash rank (`sampling.py`), in O(sample) memory.
+2. Stream each control's results once: counts by result, the SHA-256 of its result lines
+   (as the results file holds them), the population (results other than `not_applicable`),
+   and the sample by hash rank (`sampling.py`), in O(sample) memory.
 3. For each sampled result, rebuild its policy input as of the run, evaluate it again and
    compare (`inputs.py`), and trace the subject back to ticket, review, commit and pipeline
    (`traces.py`).
@@ -18,6 +19,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +41,7 @@ from soxtrail.services.report.model import ControlSection, Report, SampleItem, S
 from soxtrail.services.report.sampling import Selector, in_population, sample_size
 from soxtrail.services.report.traces import Tracer
 from soxtrail.services.waivers import load_waivers
-from soxtrail.store.control_runs import iter_results, latest_run
+from soxtrail.store.control_runs import iter_result_rows, latest_run
 from soxtrail.store.ledger import StoredCheckpoint, latest_checkpoint
 
 
@@ -116,11 +118,14 @@ def _sections(
         selector = Selector(seed, meta.id, sample_size(meta.frequency, meta.risk, size))
         counts: dict[str, int] = {}
         total = 0
-        for stored in iter_results(conn, run["id"], control_id=meta.id):
+        digest = hashlib.sha256()
+        # Rows, not parsed results: only the sampled few are parsed (`ResultRow.stored`).
+        for row in iter_result_rows(conn, run["id"], control_id=meta.id):
             total += 1
-            counts[stored.result.value] = counts.get(stored.result.value, 0) + 1
-            if in_population(stored.subject, stored.result.value):
-                selector.offer(stored.subject, stored)
+            counts[row.result] = counts.get(row.result, 0) + 1
+            digest.update(row.line() + b"\n")
+            if in_population(row.subject, row.result):
+                selector.offer(row.subject, row)
         section = ControlSection(
             system=system.name,
             run_id=run["id"],
@@ -131,9 +136,10 @@ def _sections(
             total=total,
             population=selector.population,
             planned=selector.size,
+            results_sha256=digest.hexdigest(),
         )
         section.sample = [
-            SampleItem(rank=i + 1, hash=ranked.rank, stored=ranked.payload)
+            SampleItem(rank=i + 1, hash=ranked.rank, stored=ranked.payload.stored())
             for i, ranked in enumerate(selector.selected())
         ]
         sections.append(section)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,14 @@ from sqlalchemy import Connection
 from soxtrail.domain.errors import InternalError
 from soxtrail.domain.instants import format_instant
 from soxtrail.ledger.canonical import canonical_json
+from soxtrail.ledger.merkle import inclusion_proof_keys, root_keys
 from soxtrail.ledger.note import NoteSigner
 from soxtrail.ledger.proofs import prove_inclusion
 from soxtrail.policy.library import Library
 from soxtrail.services.report.model import Report
 from soxtrail.store.evidence import get_raw_document
-from soxtrail.store.ledger import StoreNodeReader
-from soxtrail.store.queries import ledger_entry, record_rows
+from soxtrail.store.ledger import PrefetchedNodeReader
+from soxtrail.store.queries import ledger_entries_at, record_rows
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -104,12 +106,31 @@ class _Writer:
         self.files[name] = {"sha256": digest.hexdigest(), "size": size}
 
 
-def _proof(conn: Connection, index: int, size: int, root: bytes) -> bytes:
-    proof = prove_inclusion(index, size, StoreNodeReader(conn))
-    if proof.root != root:
-        raise InternalError(f"the proof of entry {index} does not lead to the checkpoint's root")
-    entry = json.loads(ledger_entry(conn, index))
-    return canonical_json({"entry": entry, "proof": proof.to_dict()})
+#: Entries proved per batch: their nodes are read together (bounded memory).
+PROOF_BATCH = 2000
+
+
+def _proofs(
+    conn: Connection, indexes: list[int], size: int, root: bytes
+) -> Iterator[tuple[int, bytes]]:
+    """The inclusion proof of each entry, in batches that read their nodes and entries in a
+    few set-based queries (the proofs share most of their nodes)."""
+    for start in range(0, len(indexes), PROOF_BATCH):
+        batch = indexes[start : start + PROOF_BATCH]
+        keys = {*root_keys(size)}
+        for index in batch:
+            keys.add((0, index))
+            keys.update(inclusion_proof_keys(index, size))
+        reader = PrefetchedNodeReader(conn, keys)
+        entries = ledger_entries_at(conn, batch)
+        for index in batch:
+            proof = prove_inclusion(index, size, reader)
+            if proof.root != root:
+                raise InternalError(
+                    f"the proof of entry {index} does not lead to the checkpoint's root"
+                )
+            entry = json.loads(entries[index])
+            yield index, canonical_json({"entry": entry, "proof": proof.to_dict()})
 
 
 def write_bundle(
@@ -163,10 +184,11 @@ def write_bundle(
             out.data(f"policy/{module.name}", module.text.encode())
         settings = {k: dict(v) for k, v in sorted(library.settings.items())}
         out.data("policy/settings.json", canonical_json(settings))
-        for index in sorted(indexes):
-            if index >= size:
-                raise InternalError(f"ledger entry {index} is newer than the checkpoint")
-            out.data(f"ledger/proofs/{index}.json", _proof(conn, index, size, root))
+        newer = [index for index in indexes if index >= size]
+        if newer:
+            raise InternalError(f"ledger entry {min(newer)} is newer than the checkpoint")
+        for index, proof in _proofs(conn, sorted(indexes), size, root):
+            out.data(f"ledger/proofs/{index}.json", proof)
         manifest = canonical_json(
             {
                 "schema": 1,

@@ -1,14 +1,17 @@
 """The HTML format: one self-contained page (inline CSS, no script, no external URL).
 
-The same template renders the PDF (`pdf.py`), with print rules for the cover page, the
-contents with page numbers and repeated table headers. Populations larger than
-`inline_limit` are summarised and left to the XLSX and JSON formats; every exception is
-listed (the PDF lists the first `exception_limit` of each control and says how many more).
+The same template renders the PDF (`pdf.py`, `for_pdf`), with print rules for the cover
+page, the contents with page numbers and repeated table headers. Every control shows its
+population summary (counts, results digest, where the whole population is); the HTML lists
+populations of up to `inline_limit` results inline and leaves larger ones to the XLSX and
+JSON formats, the PDF lists none. Every exception is listed (`exception_limit`, when given,
+stops each control's list there and says so).
 """
 
 from __future__ import annotations
 
 import itertools
+import textwrap
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -255,6 +258,30 @@ def trace_rows(trace: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+#: Columns of a trace listing in the PDF: step, when, evidence, ledger index, then what.
+_LISTING = (("Step", 16), ("When", 20), ("Evidence", 16), ("Ledger", 8))
+LISTING_WIDTH = 150
+
+
+def trace_listing(rows: list[dict[str, Any]]) -> str:
+    """A trace as a fixed-width listing (the PDF's form: one text line per row is a fraction
+    of the cost of a table row in WeasyPrint; docs/adr/0004-workpaper-pdf.md). The `what`
+    column comes last and wraps under itself, so the columns stay aligned."""
+    indent = sum(width + 2 for _, width in _LISTING)
+    room = LISTING_WIDTH - indent
+    lines = ["".join(f"{name:<{width}}  " for name, width in _LISTING) + "What"]
+    for row in rows:
+        index = "" if row["index"] is None else str(row["index"])
+        head = (
+            f"{row['section'][:16]:<16}  {row['at']:<20}  {(row['evidence'] or '')[:16]:<16}  "
+            f"{index:>8}  "
+        )
+        wrapped = textwrap.wrap(row["what"], room, break_long_words=True) or [""]
+        lines.append(head + wrapped[0])
+        lines.extend(" " * indent + more for more in wrapped[1:])
+    return "\n".join(lines)
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -295,6 +322,7 @@ def context(
         "population": lambda s: _population(report, s, inline_limit),
         "exceptions": lambda s: _exceptions(report, s, exception_limit),
         "trace_rows": trace_rows,
+        "trace_listing": trace_listing,
         "css": (TEMPLATES / "report.css").read_text("utf-8"),
     }
 

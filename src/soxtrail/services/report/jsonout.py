@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from soxtrail.services.report.model import Report, result_json
-from soxtrail.store.control_runs import result_line
 
 
 def _dump(value: Any) -> str:
@@ -26,8 +25,8 @@ def write_results(report: Report, directory: Path) -> list[Path]:
     for system in report.systems:
         path = directory / system.results_file
         with path.open("wb") as out:
-            for stored in report.all_results(system):
-                out.write(result_line(stored) + b"\n")
+            for row in report.all_rows(system):
+                out.write(row.line() + b"\n")
         paths.append(path)
     return paths
 

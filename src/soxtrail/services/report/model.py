@@ -22,7 +22,7 @@ from soxtrail.services.report.completeness import Completeness
 from soxtrail.services.report.inputs import Reevaluation
 from soxtrail.services.report.sampling import METHOD
 from soxtrail.services.waivers import Waiver
-from soxtrail.store.control_runs import StoredResult, iter_results
+from soxtrail.store.control_runs import ResultRow, StoredResult, iter_result_rows, iter_results
 
 SCHEMA = 1
 EXCEPTION_RESULTS = ("error", "fail", "waived")
@@ -58,15 +58,14 @@ class ControlSection:
     total: int
     population: int
     planned: int
+    #: SHA-256 of the control's lines of the results file (each line and its LF, in order):
+    #: `grep -F '"control":"<id>","occurred_at":' results-<system>.ndjson | sha256sum`.
+    results_sha256: str = ""
     sample: list[SampleItem] = field(default_factory=list)
 
     @property
     def exceptions(self) -> int:
         return sum(self.counts.get(r, 0) for r in EXCEPTION_RESULTS)
-
-    @property
-    def sheet(self) -> str:
-        return self.meta.id
 
     def to_json(self) -> dict[str, Any]:
         meta = self.meta
@@ -88,6 +87,7 @@ class ControlSection:
             "results": self.total,
             "counts": {r: self.counts.get(r, 0) for r in RESULT_ORDER},
             "population": self.population,
+            "results_sha256": self.results_sha256,
             "exceptions": self.exceptions,
             "sample": {
                 "planned": self.planned,
@@ -144,8 +144,9 @@ class Report:
             self.conn, section.run_id, control_id=section.meta.id, results=EXCEPTION_RESULTS
         )
 
-    def all_results(self, system: SystemSection) -> Iterator[StoredResult]:
-        return iter_results(self.conn, system.run_id)
+    def all_rows(self, system: SystemSection) -> Iterator[ResultRow]:
+        """Every result row of the system's run (lines of its results file), in order."""
+        return iter_result_rows(self.conn, system.run_id)
 
     # --- derived ------------------------------------------------------------------
 
@@ -161,6 +162,18 @@ class Report:
             for s in c.sample
             if s.reevaluation is not None and s.reevaluation.problem is not None
         ]
+
+    def sheet_name(self, section: ControlSection) -> str:
+        """The workbook sheet that lists a control's whole population."""
+        name = (
+            section.meta.id
+            if len(self.systems) == 1
+            else f"{section.system[:20]} {section.meta.id}"
+        )
+        return name[:31]
+
+    def system_of(self, section: ControlSection) -> SystemSection:
+        return next(s for s in self.systems if s.name == section.system)
 
     def waiver_json(self, waiver_id: str | None) -> dict[str, Any] | None:
         waiver = self.waivers.get(waiver_id or "")

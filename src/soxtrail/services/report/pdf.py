@@ -1,33 +1,63 @@
 """The PDF format: the HTML report rendered by WeasyPrint as an audit workpaper.
 
 A4 landscape; a cover page, contents with page numbers, running headers and `Page n of m`
-footers; table headers repeat on each page and rows do not split. Populations print inline
-up to `INLINE_LIMIT` results and exceptions up to `EXCEPTION_LIMIT` per control; the
-workbook and the JSON report hold the rest, and the PDF says so where it stops.
+footers; table headers repeat on each page and rows do not split. Per control it prints the
+description, objective and test procedure, the population *summary* (counts by result, the
+completeness check, the digest of the control's results and where the whole population is:
+the results file, the workbook sheet, the JSON report), the sample with its re-evaluation
+and every exception; then the full trace of every sampled item. It does not list
+populations: a year's population is tens of thousands of rows, which no one reads on paper
+and which would take WeasyPrint minutes (docs/adr/0004-workpaper-pdf.md).
+
+WeasyPrint's layout is CPU-bound and needs no database, so `PdfJob` runs it in a child
+process from the rendered HTML while the parent writes the other formats.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from pathlib import Path
 
+from soxtrail.domain.errors import InternalError
 from soxtrail.services.report.html import render_html
 from soxtrail.services.report.model import Report
 
-INLINE_LIMIT = 200
-EXCEPTION_LIMIT = 200
+
+def pdf_html(report: Report) -> str:
+    """The HTML the PDF is laid out from (reads the report's exceptions from its store)."""
+    return "".join(render_html(report, for_pdf=True, exception_limit=None))
 
 
-def write_pdf(report: Report, path: Path) -> Path:
+def html_to_pdf(text: str, path: Path) -> Path:
     from weasyprint import HTML
 
     # WeasyPrint logs every CSS property it does not know at WARNING; none of ours matter.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    text = "".join(
-        render_html(
-            report, for_pdf=True, inline_limit=INLINE_LIMIT, exception_limit=EXCEPTION_LIMIT
-        )
-    )
     HTML(string=text).write_pdf(str(path))
     return path
+
+
+def write_pdf(report: Report, path: Path) -> Path:
+    return html_to_pdf(pdf_html(report), path)
+
+
+class PdfJob:
+    """The PDF laid out in a child process (spawned: no database handle, no engine threads
+    cross into it); `wait` raises when it did not write the file."""
+
+    def __init__(self, report: Report, path: Path) -> None:
+        self.path = path
+        text = pdf_html(report)
+        context = multiprocessing.get_context("spawn")
+        self.process = context.Process(target=html_to_pdf, args=(text, path), daemon=True)
+        self.process.start()
+
+    def wait(self) -> Path:
+        self.process.join()
+        if self.process.exitcode != 0 or not self.path.is_file():
+            raise InternalError(
+                f"writing {self.path.name} failed in its process (exit {self.process.exitcode})"
+            )
+        return self.path

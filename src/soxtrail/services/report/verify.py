@@ -367,11 +367,13 @@ class _Populations:
             for s in c["sample"]["items"]
         }
         exceptions: dict[str, set[tuple[Any, ...]]] = {}
+        per_control: dict[str, Any] = {}
         for line in self.v.source.lines(results):
             digest.update(line + b"\n")
             count += 1
             item = json.loads(line)
             control, subject, result = item["control"], item["subject"], item["result"]
+            per_control.setdefault(control, hashlib.sha256()).update(line + b"\n")
             counts.setdefault(control, {})
             counts[control][result] = counts[control].get(result, 0) + 1
             meta = controls.get(control)
@@ -399,6 +401,9 @@ class _Populations:
                 meta["counts"].get(r, 0) != mine.get(r, 0) for r in set(meta["counts"]) | set(mine)
             ):
                 out.fail(f"report.json: {control} counts differ from the results")
+            lines = per_control.get(control) or hashlib.sha256()
+            if "results_sha256" in meta and meta["results_sha256"] != lines.hexdigest():
+                out.fail(f"report.json: the {control} results digest is not its results' lines")
             selector = selectors.get(control) or Selector(seed, control, 0)
             expected = [r.subject for r in selector.selected()]
             got = [s["subject"] for s in meta["sample"]["items"]]

@@ -48,16 +48,13 @@ class _Sheet:
         for col, value in enumerate(values):
             if isinstance(value, int | float) and not isinstance(value, bool):
                 self.sheet.write_number(self.row, col, value)
-            else:
+            elif value is not None and value != "":
+                # Empty cells are not written: an unformatted blank is no cell at all in
+                # XlsxWriter, and a population sheet is mostly empty waiver columns.
                 self.sheet.write_string(self.row, col, _text(value))
 
     def close(self) -> None:
         self.sheet.autofilter(0, 0, max(self.row, 1), self.columns - 1)
-
-
-def _sheet_name(report: Report, system: str, control_id: str) -> str:
-    name = control_id if len(report.systems) == 1 else f"{system[:20]} {control_id}"
-    return name[:31]
 
 
 def write_xlsx(report: Report, path: Path) -> Path:
@@ -112,7 +109,7 @@ def _summary(report: Report, workbook: Any) -> None:
                 *[c.counts.get(r, 0) for r in RESULT_ORDER],
                 c.exceptions,
                 discrepancies,
-                _sheet_name(report, c.system, c.meta.id),
+                report.sheet_name(c),
             ]
         )
     sheet.close()
@@ -320,7 +317,7 @@ def _control(report: Report, workbook: Any, section: Any) -> None:
     ]
     sheet = _Sheet(
         workbook,
-        _sheet_name(report, section.system, section.meta.id),
+        report.sheet_name(section),
         header,
         [40, 10, 20, 11, 10, 80, 14, 18, 20, 40],
     )
