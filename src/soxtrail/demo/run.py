@@ -193,8 +193,11 @@ def run_demo(directory: Path, now: datetime | None = None) -> DemoReport:
         report.steps.append(
             f"gate on #102 ({risky.merge[:12]}): {report.self_approved.to_json()['decision']}"
         )
-        Company(scenario, start.date()).run(risky.merge)
-        report.steps.append("fed the company's week of identity, access and operations data")
+        week = Company(scenario, start.date()).run(risky.merge)
+        report.steps.append(
+            "fed the company's week of identity, access and operations data; waiver "
+            f"{week.waiver} (AC-05, carol); access review {week.campaign} closed"
+        )
         period = demo_period(start, scenario.tick())
         report.runs = evaluate_period(
             scenario.db,
