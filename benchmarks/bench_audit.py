@@ -12,6 +12,9 @@
    few of them hot. Measured: p50 and p99 of `services.search.search` for "a person on a
    day", "a resource on a day" (exact, a hot one, a prefix, a leading-wildcard glob) and
    "a person in a month" (limit 100). Target: under 200 ms.
+3. **OP-01.** On the same store, the grouped queries of the audit-logging control
+   (`store/operations.py`): events per source and UTC day over the year and over one
+   quarter, and each source's first and last event with the id of its oldest record.
 
     python -m benchmarks.bench_audit --audit-gb 1 --audit-events 10000000
 """
@@ -327,6 +330,7 @@ def measure_search(n: int, db_url: str, engine: str, repeat: int) -> list[Row]:
         result = search(db, query)
         samples.setdefault(name, []).append(time.perf_counter() - started)
         hits.setdefault(name, []).append(len(result.hits))
+    op01 = measure_op01(db, n, engine, repeat=3)
     db.dispose()
     rows = []
     for name, times in samples.items():
@@ -346,6 +350,55 @@ def measure_search(n: int, db_url: str, engine: str, repeat: int) -> list[Row]:
         Row(SECTION, f"bulk load of {n:,} audit events ({engine})", n / load, "events/s",
             note=f"{load:.0f} s with index builds; not the ingest path")
     )  # fmt: skip
+    return rows + op01
+
+
+def measure_op01(db: Any, n: int, engine: str, repeat: int) -> list[Row]:
+    """Median time of OP-01's grouped queries over the synthetic store (step 3)."""
+    from soxtrail.store.operations import (
+        audit_events_per_day,
+        audit_source_spans,
+        first_audit_records,
+    )
+
+    end = YEAR + timedelta(days=365)
+    quarter = (datetime(2025, 7, 1, tzinfo=UTC), datetime(2025, 10, 1, tzinfo=UTC))
+
+    def spans() -> int:
+        with db.read() as conn:
+            found = audit_source_spans(conn, end)
+            return len(first_audit_records(conn, [s.source for s in found]))
+
+    def per_day(start: datetime, stop: datetime) -> Callable[[], int]:
+        def count() -> int:
+            with db.read() as conn:
+                return sum(audit_events_per_day(conn, start, stop).values())
+
+        return count
+
+    cases: list[tuple[str, Callable[[], int]]] = [
+        ("events per source and day, a year", per_day(YEAR, end)),
+        ("events per source and day, a quarter", per_day(*quarter)),
+        ("first and last event per source", spans),
+    ]
+    rows = []
+    for name, query in cases:
+        times, cpu, found = [], [], 0
+        for _ in range(repeat):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            found = query()
+            times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+        rows.append(
+            Row(
+                SECTION,
+                f"OP-01 {name} ({n:,} events, {engine})",
+                percentile(times, 50) * 1000,
+                "ms",
+                note=f"CPU {percentile(cpu, 50) * 1000:.0f} ms in this process; median of "
+                f"{repeat}; {found:,} counted",
+            )
+        )
     return rows
 
 

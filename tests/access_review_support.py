@@ -13,7 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.access_workspace import AccessWorkspace, github_collaborator, hr_csv, okta_user
+from soxtrail.demo.identity import github_collaborator
+from tests.access_workspace import AccessWorkspace, hr_csv, okta_user
 
 CONFIG = """
 [identities]

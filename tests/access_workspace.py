@@ -8,9 +8,9 @@ the corpus has no Okta Users API, GitHub organisation member or HR roster payloa
   `passwordChanged`, `profile.{login,email,firstName,lastName}`, `credentials.provider`);
 - `okta_factor`: the Factor object of `GET /api/v1/users/{id}/factors` (`id`,
   `factorType`, `provider`, `status`, `created`, `lastUpdated`, `_links.user.href`);
-- `github_collaborator`: an element of `GET /repos/{owner}/{repo}/collaborators`
-  (docs.github.com/rest/collaborators: `login`, `id`, `type`, `site_admin`, `permissions`,
-  `role_name`);
+- `github_collaborator` (in `soxtrail.demo.identity`, shared with the demo): an element of
+  `GET /repos/{owner}/{repo}/collaborators` (docs.github.com/rest/collaborators: `login`,
+  `id`, `type`, `site_admin`, `permissions`, `role_name`);
 - `hr_csv`: the roster CSV the hr-roster adapter documents (its default header names);
 - `identity_center`: IAM Identity Center as `aws` prints it, one document per call: Identity
   Store `ListUsers` (`User`: `UserId`, `UserName`, `Name`, `DisplayName`, `Emails[].{Value,
@@ -130,24 +130,6 @@ def okta_factor(user_id: str, factor_type: str, status: str = "ACTIVE") -> dict[
         "created": "2025-01-06T09:00:00.000Z",
         "lastUpdated": "2025-01-06T09:00:00.000Z",
         "_links": {"user": {"href": f"https://acme.okta.com/api/v1/users/{user_id}"}},
-    }
-
-
-def github_collaborator(login: str, user_id: int, role: str) -> dict[str, Any]:
-    levels = ["read", "triage", "write", "maintain", "admin"]
-    keys = {"read": "pull", "triage": "triage", "write": "push", "maintain": "maintain"}
-    granted = levels[: levels.index(role) + 1]
-    permissions = {keys.get(level, level): True for level in granted}
-    for level in levels:
-        permissions.setdefault(keys.get(level, level), False)
-    return {
-        "login": login,
-        "id": user_id,
-        "node_id": f"MDQ6VXNlcj{user_id}",
-        "type": "User",
-        "site_admin": False,
-        "permissions": permissions,
-        "role_name": role,
     }
 
 

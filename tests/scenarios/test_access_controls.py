@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 from soxtrail.config import load_config
+from soxtrail.demo.identity import github_collaborator
 from soxtrail.domain.period import parse_period
 from soxtrail.policy.engine import OpaEngine
 from soxtrail.policy.evaluate import evaluate_controls
@@ -33,13 +34,7 @@ from soxtrail.policy.library import load_library
 from soxtrail.services import policy_input as pi
 from soxtrail.services.report.inputs import InputBuilder
 from soxtrail.services.waivers import decide_waiver, request_waiver
-from tests.access_workspace import (
-    AccessWorkspace,
-    github_collaborator,
-    hr_csv,
-    okta_factor,
-    okta_user,
-)
+from tests.access_workspace import AccessWorkspace, hr_csv, okta_factor, okta_user
 from tests.helpers import Verdicts, corpus, period_verdicts
 
 CONFIG = """

@@ -21,15 +21,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from soxtrail.demo.identity import github_collaborator
 from soxtrail.policy.library import load_library
 from soxtrail.store.tables import evidence, raw_documents
-from tests.access_workspace import (
-    ADMIN_SET,
-    AccessWorkspace,
-    clock,
-    github_collaborator,
-    identity_center,
-)
+from tests.access_workspace import ADMIN_SET, AccessWorkspace, clock, identity_center
 from tests.helpers import FIXTURES, Verdicts, corpus, period_verdicts
 
 CONFIG = """

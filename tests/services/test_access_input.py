@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from soxtrail.demo.identity import github_collaborator
 from soxtrail.services.access_input import (
     HrRoster,
     PersonResolver,
@@ -20,13 +21,7 @@ from soxtrail.services.access_input import (
     provider_snapshots,
     system_access,
 )
-from tests.access_workspace import (
-    AccessWorkspace,
-    github_collaborator,
-    hr_csv,
-    okta_factor,
-    okta_user,
-)
+from tests.access_workspace import AccessWorkspace, hr_csv, okta_factor, okta_user
 
 CONFIG = """
 [identities]

@@ -80,12 +80,23 @@ protected_branches = ["main"]
 production_environments = ["production"]
 financial_paths = ["src/ledger/**"]
 require_signed_commits = {signed}
-"""
+{system}
+{tail}"""
 
 
-def _identities() -> str:
+@dataclass(frozen=True)
+class ConfigExtension:
+    """What a richer workspace adds to the configuration: more people, keys of the billing
+    `[[systems]]` table, and tables after it."""
+
+    people: tuple[Person, ...] = ()
+    system: str = ""
+    tail: str = ""
+
+
+def _identities(extra: Sequence[Person] = ()) -> str:
     lines = []
-    for person in PEOPLE.values():
+    for person in [*PEOPLE.values(), *extra]:
         spellings = [person.login, f"acct-{person.login}", f"{person.name} <{person.email}>"]
         lines.append(f'"{person.email}" = {json.dumps(spellings)}')
     return "\n".join(lines)
@@ -111,8 +122,10 @@ class Scenario:
         db_url: str | None = None,
         signed: bool = False,
         start: datetime | None = None,
+        extension: ConfigExtension | None = None,
     ) -> None:
         self.root = root
+        extension = extension or ConfigExtension()
         root.mkdir(parents=True, exist_ok=True)
         self.now = start or (datetime.now(UTC) - timedelta(days=12)).replace(
             minute=0, second=0, microsecond=0
@@ -126,9 +139,11 @@ class Scenario:
         (root / "soxtrail.toml").write_text(
             CONFIG.format(
                 store=store,
-                identities=_identities(),
+                identities=_identities(extension.people),
                 signing=signing,
                 signed="true" if signed else "false",
+                system=extension.system,
+                tail=extension.tail,
             )
         )
         init_workspace(root, db_url=None, env_db=None, clock=self.clock)
@@ -176,6 +191,10 @@ class Scenario:
 
     def clock(self) -> datetime:
         return self.now
+
+    def write(self, folder: str, name: str, content: str) -> Path:
+        """A file of evidence the team's tools produced, under `evidence/<folder>/`."""
+        return self._write(folder, name, content)
 
     def _write(self, folder: str, name: str, content: str) -> Path:
         self._sequence += 1
@@ -575,6 +594,10 @@ class Scenario:
         self._attest = []
         self._snapshots = []
         return reports
+
+    def ingest_file(self, source: str, path: Path, **hints: str) -> IngestReport:
+        """`soxtrail ingest SOURCE PATH --hint KEY=VALUE...`, as the CLI runs it."""
+        return self._ingest(source, [InputSource(str(path), hints)])
 
     def _ingest(self, source: str, inputs: list[InputSource]) -> IngestReport:
         return ingest(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -263,6 +263,16 @@ def stdin_or_paths(paths: Sequence[str], hints: dict[str, str] | None = None) ->
     return [
         InputSource(path if path == "-" else str(Path(path)), dict(hints or {})) for path in paths
     ]
+
+
+def configured_hints(
+    hr_columns: Mapping[str, str], source: str, hints: Mapping[str, str]
+) -> dict[str, str]:
+    """The hints a source gets: `[hr.columns]` as `column.<field>` hints for hr-roster, under
+    the user's own `--hint`s (which win)."""
+    if source != "hr-roster":
+        return dict(hints)
+    return {**{f"column.{field}": header for field, header in hr_columns.items()}, **hints}
 
 
 def parse_hints(pairs: Sequence[str]) -> dict[str, str]:

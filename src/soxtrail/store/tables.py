@@ -102,6 +102,7 @@ evidence = Table(
     # Each lookup's equality columns lead, so the planner picks the right index even before
     # ANALYZE has run (SQLite otherwise prefers (kind, occurred_at) for `kind IN (...)`).
     Index(None, "kind", "occurred_at"),
+    Index(None, "kind", "source", "occurred_at"),
     Index(None, "commit_sha", "kind"),
     Index(None, "change_request"),
     Index(None, "environment", "kind", "occurred_at"),

@@ -16,7 +16,7 @@ from soxtrail.ledger.verify import verify_inclusion
 from soxtrail.policy.engine import make_engine
 from soxtrail.policy.library import load_library
 from soxtrail.services.gate import decide_gate
-from soxtrail.store.database import Database
+from soxtrail.store.database import HEAD_REVISION, Database
 from soxtrail.store.queries import of_kind
 from tests.helpers import FIXTURES
 from tests.interfaces.server.support import PEOPLE, Store
@@ -344,4 +344,4 @@ def test_ledger_status_checkpoint_and_consistency(api: TestClient, store: Store)
 def test_probes(api: TestClient) -> None:
     assert api.get("/healthz").json() == {"status": "ok"}
     ready = api.get("/readyz").json()
-    assert ready["status"] == "ready" and ready["schema"] == "0004"
+    assert ready["status"] == "ready" and ready["schema"] == HEAD_REVISION

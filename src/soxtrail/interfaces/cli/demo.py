@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, OutputFormat, state
 
@@ -18,9 +19,12 @@ def demo(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Build a demo workspace (SQLite, a real git repository, real-format events from
-    GitHub, Jira and CI) and run the whole flow: ingest, gate a clean change (allowed) and a
-    self-approved one (denied, with reasons), evaluate the period, verify the ledger, and
-    write the period's evidence pack (HTML, PDF, XLSX, JSON and the verifiable bundle)."""
+    GitHub, Jira and CI, and a week of identity, access, audit-log, secrets and backup data
+    from Okta, GitHub, AWS, Vault and HR) and run the whole flow: ingest, gate a clean change
+    (allowed) and a self-approved one (denied, with reasons), waive an SoD conflict, run an
+    access review, evaluate the period (the access and operations findings are listed),
+    verify the ledger, and write the period's evidence pack (HTML, PDF, XLSX, JSON and the
+    verifiable bundle)."""
     from soxtrail.demo.run import run_demo
     from soxtrail.interfaces.cli.gate import print_decision
 
@@ -38,6 +42,18 @@ def demo(
         counts = ", ".join(f"{n} {r}" for r, n in sorted(run.counts.items()))
         summary = f"{run.subjects} results ({counts})"
         cli.out.print(f"[green]✓[/] controls evaluated over the period: {summary}")
+    if report.controls:
+        cli.out.print("\nAccess and operations controls over the period:")
+    for outcome in report.controls:
+        counts = ", ".join(f"{n} {r}" for r, n in sorted(outcome.counts.items()))
+        mark = (
+            "[red]✗[/]" if "fail" in outcome.counts or "error" in outcome.counts else "[green]✓[/]"
+        )
+        cli.out.print(f"{mark} {outcome.control} {escape(outcome.title)}: {counts}")
+        for subject, result, reason in outcome.findings:
+            cli.out.print(f"    {result} {escape(subject)}: {escape(reason)}")
+    if report.controls:
+        cli.out.print()
     mark = "[green]✓[/]" if report.ledger_ok else "[red]✗[/]"
     cli.out.print(f"{mark} ledger verified: {report.ledger_size} entries, every checkpoint signed")
     pack = report.pack

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -58,7 +57,13 @@ def ingest_command(
     stops the ingest with exit code 2, naming the file, the position and the problem.
     """
     from soxtrail.interfaces.cli.progress import RichProgress
-    from soxtrail.services.ingest import AutoAdapter, ingest, parse_hints, stdin_or_paths
+    from soxtrail.services.ingest import (
+        AutoAdapter,
+        configured_hints,
+        ingest,
+        parse_hints,
+        stdin_or_paths,
+    )
     from soxtrail.sources.registry import all_adapters, get_adapter
 
     cli = state(ctx)
@@ -81,16 +86,6 @@ def ingest_command(
         cli.print_json(report.to_json())
     else:
         _print_report(cli.out, report)
-
-
-def configured_hints(
-    hr_columns: Mapping[str, str], source: str, hints: Mapping[str, str]
-) -> dict[str, str]:
-    """The hints a source gets: `[hr.columns]` as `column.<field>` hints for hr-roster, under
-    the user's own `--hint`s (which win)."""
-    if source != "hr-roster":
-        return dict(hints)
-    return {**{f"column.{field}": header for field, header in hr_columns.items()}, **hints}
 
 
 def _print_report(out: object, report: IngestReport) -> None:
