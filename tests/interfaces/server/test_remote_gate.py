@@ -5,6 +5,9 @@ never exits 0."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -111,3 +114,69 @@ def test_an_answer_that_is_not_a_decision_is_never_an_allow(tmp_path: Path) -> N
         fake.shutdown()
         fake.server_close()
     assert code == 3 and "not a gate decision" in err
+
+
+#: What a pipeline asking the server for a decision must not load: the store, the policy
+#: engine and library, the configuration's models, the ledger, the server and the renderers.
+_NOT_FOR_A_REMOTE_GATE = (
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "opa_bindings",
+    "regopy",
+    "yaml",
+    "cryptography",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "weasyprint",
+    "xlsxwriter",
+    "openpyxl",
+    "pygments",
+    "rich",
+    "soxtrail.config",
+    "soxtrail.store",
+    "soxtrail.services",
+    "soxtrail.policy",
+    "soxtrail.ledger",
+    "soxtrail.sources",
+    "soxtrail.interfaces.server",
+    "soxtrail.interfaces.cli.report",
+    "soxtrail.interfaces.cli.serve",
+)
+
+
+def test_a_remote_gate_loads_only_the_command_line_and_an_http_client(
+    remote: tuple[Store, ServerProcess], tmp_path: Path
+) -> None:
+    """`soxtrail gate --server` is a pipeline step's whole cost: it imports the CLI, the
+    gate's module and the standard library's HTTP client, decides, and nothing more."""
+    store, server = remote
+    args = ["gate", "-s", "billing", "-e", "production", "--commit", store.clean.merge]
+    args += ["--dry-run", "--server", server.url, "-f", "json"]
+    probe = (
+        "import json, sys\n"
+        "from soxtrail.interfaces.cli.app import main\n"
+        "code = main(sys.argv[1:])\n"
+        "sys.stderr.write(json.dumps({'code': code, 'modules': sorted(sys.modules)}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        cwd=tmp_path,
+        env={**os.environ, "SOXTRAIL_TOKEN": store.tokens["ci"]},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(result.stderr)
+    assert report["code"] == 0 and json.loads(result.stdout)["decision"] == "allow"
+    clock = {"soxtrail.services", "soxtrail.services.clock"}  # the CLI's clock: datetime
+    loaded = [
+        m
+        for m in report["modules"]
+        if any(m == heavy or m.startswith(heavy + ".") for heavy in _NOT_FOR_A_REMOTE_GATE)
+        and m not in clock
+    ]
+    assert loaded == []
+    assert "soxtrail.interfaces.cli.gate" in report["modules"]
