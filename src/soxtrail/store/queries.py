@@ -68,30 +68,37 @@ def by_keys(
 
 
 @cache
-def _by_commits_query() -> Select[tuple[object, ...]]:
+def _by_column_query(column: str) -> Select[tuple[object, ...]]:
     # The kind is filtered in Python, not in SQL: with it in the WHERE clause SQLite's planner
-    # (without ANALYZE statistics) picks the (kind, occurred_at) index and scans every record
-    # of the kind; by commit, a handful of rows match.
+    # (without ANALYZE statistics) prefers the (kind, occurred_at) index for the ORDER BY and
+    # reads every record of the kind; by commit or by subject, a handful of rows match.
+    match = evidence.c[column]
     return (
-        select(evidence.c.commit_sha, evidence.c.kind, *_COLUMNS)
-        .where(evidence.c.commit_sha.in_(bindparam("shas", expanding=True)))
+        select(match.label("match"), evidence.c.kind, *_COLUMNS)
+        .where(match.in_(bindparam("values", expanding=True)))
         .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
     )
+
+
+def _by_column(
+    conn: Connection, column: str, values: Collection[str], kinds: Sequence[str]
+) -> dict[str, list[StoredEvidence]]:
+    out: dict[str, list[StoredEvidence]] = defaultdict(list)
+    wanted = sorted(set(values))
+    wanted_kinds = set(kinds)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        for row in conn.execute(_by_column_query(column), {"values": chunk}):
+            if row.kind in wanted_kinds:
+                out[str(row.match)].append(_stored(row))
+    return dict(out)
 
 
 def by_commits(
     conn: Connection, shas: Collection[str], kinds: Sequence[str]
 ) -> dict[str, list[StoredEvidence]]:
     """Records whose `commit` column is one of `shas` (the commit index), grouped by sha."""
-    out: dict[str, list[StoredEvidence]] = defaultdict(list)
-    wanted = sorted(set(shas))
-    wanted_kinds = set(kinds)
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        for row in conn.execute(_by_commits_query(), {"shas": chunk}):
-            if row.kind in wanted_kinds:
-                out[str(row.commit_sha)].append(_stored(row))
-    return dict(out)
+    return _by_column(conn, "commit_sha", shas, kinds)
 
 
 @cache
@@ -173,30 +180,11 @@ def commit_prefix(conn: Connection, prefix: str, repos: Sequence[str]) -> list[s
     return _commit_shas(conn, prefix, repos, prefix=True)[:3]
 
 
-@cache
-def _by_subjects_query() -> Select[tuple[object, ...]]:
-    # The kind is filtered in Python: with it in SQL, SQLite's planner prefers the
-    # (kind, occurred_at) index for the ORDER BY and reads every record of the kind.
-    return (
-        select(evidence.c.subject, evidence.c.kind, *_COLUMNS)
-        .where(evidence.c.subject.in_(bindparam("subjects", expanding=True)))
-        .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
-    )
-
-
 def by_subjects(
     conn: Connection, subjects: Collection[str], kinds: Sequence[str]
 ) -> dict[str, list[StoredEvidence]]:
     """Records whose subject is one of `subjects`, grouped by subject, oldest first."""
-    out: dict[str, list[StoredEvidence]] = defaultdict(list)
-    wanted = sorted(set(subjects))
-    wanted_kinds = set(kinds)
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        for row in conn.execute(_by_subjects_query(), {"subjects": chunk}):
-            if row.kind in wanted_kinds:
-                out[str(row.subject)].append(_stored(row))
-    return dict(out)
+    return _by_column(conn, "subject", subjects, kinds)
 
 
 @cache
