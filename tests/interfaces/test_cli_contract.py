@@ -155,6 +155,15 @@ def test_ledger_verify_exits_1_naming_the_first_bad_entry(tmp_path: Path) -> Non
     assert "body does not hash to its id" in result.stderr
 
 
+def test_each_command_is_registered_by_the_module_the_lazy_table_names() -> None:
+    """The root loads a command's module when the command runs (`COMMANDS`): the table must
+    name, for every module, exactly the commands it registers, or a command goes missing."""
+    from soxtrail.interfaces.cli.app import COMMANDS, module_commands
+
+    for module in set(COMMANDS.values()):
+        assert set(module_commands(module)) == {n for n, m in COMMANDS.items() if m == module}
+
+
 def test_the_command_line_starts_without_the_heavy_libraries() -> None:
     """`--help`, `--version` and argument errors answer at once: the store, the policy engine,
     the server and the report renderers are imported by the commands that use them."""

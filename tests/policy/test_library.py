@@ -21,7 +21,7 @@ import pytest
 
 from soxtrail.domain.kinds import Kind
 from soxtrail.domain.results import Result
-from soxtrail.policy.engine import OpaEngine
+from soxtrail.policy.engine import OpaEngine, make_engine
 from soxtrail.policy.engine import test_rules as rego_test_rules
 from soxtrail.policy.evaluate import evaluate_controls
 from soxtrail.policy.library import BUILTIN_BUNDLE, Library, Module, load_library
@@ -299,3 +299,83 @@ def test_null_parts_of_the_input_are_not_applicable(
     results = evaluate_controls(engine, library, document, [meta])
     assert [(r.subject, r.result) for r in results] == [("*", Result.NOT_APPLICABLE)]
     assert results[0].reasons
+
+
+def test_the_gate_compiles_its_controls_and_the_helpers_alone(library: Library) -> None:
+    gate = library.phase_controls("gate")
+    assert {m.id for m in gate} == GATE_CONTROLS
+    names = {m.name for m in library.modules_for(gate)}
+    assert names == {m.path.as_posix() for m in gate} | {"builtin/lib/soxtrail/lib.rego"}
+
+
+def _user_controls(tmp_path: Path, **bodies: str) -> Library:
+    """The built-in library plus user controls `UX-01..` whose rule bodies are given."""
+    for number, (short_name, body) in enumerate(bodies.items(), start=1):
+        control_id = f"UX-{number:02d}"
+        (tmp_path / f"{control_id}.rego").write_text(
+            "# METADATA\n# title: A user control\n# custom:\n"
+            f"#   id: {control_id}\n#   short_name: {short_name}\n"
+            "#   domain: change_management\n#   frequency: per_change\n"
+            "#   population: deployment\n#   phases: [gate]\n#   evidence: [deployment]\n"
+            "#   objective: x\n#   test_procedure: x\n#   sox_refs: [x]\n"
+            f"package soxtrail.controls.{short_name}\n\n{body}\n",
+            "utf-8",
+        )
+    return load_library([tmp_path])
+
+
+@pytest.mark.parametrize(
+    ("body", "pulled_in"),
+    [
+        pytest.param("results := data.soxtrail.lib.x", set(), id="helpers-only"),
+        pytest.param(
+            "results := data.soxtrail.controls.leavers.results", {"AC-02"}, id="another-control"
+        ),
+        pytest.param(
+            "import data.soxtrail.controls.leavers as ac02\nresults := ac02.results",
+            {"AC-02"},
+            id="imported-control",
+        ),
+        pytest.param(
+            '# data.soxtrail.controls[x] in a comment\nresults := {"data.soxtrail": 1}',
+            set(),
+            id="comment-and-string",
+        ),
+    ],
+)
+def test_a_subset_brings_the_controls_its_modules_refer_to(
+    tmp_path: Path, body: str, pulled_in: set[str]
+) -> None:
+    library = _user_controls(tmp_path, user_check=body)
+    mine = library.control("UX-01")
+    modules = {m.package for m in library.modules_for([mine])}
+    controls = {m.id for m in library.controls if m.package in modules}
+    assert controls == {"UX-01"} | pulled_in
+    assert "soxtrail.lib" in modules
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("results := data.soxtrail.controls[name].results", id="computed-name"),
+        pytest.param("import data.soxtrail.controls\nresults := 1", id="the-controls-root"),
+        pytest.param('results := data["soxtrail"]', id="quoted-key"),
+        pytest.param("everything := data", id="the-data-root"),
+    ],
+)
+def test_a_reference_the_text_cannot_resolve_compiles_everything(tmp_path: Path, body: str) -> None:
+    library = _user_controls(tmp_path, user_check=body)
+    assert library.modules_for([library.control("UX-01")]) == library.policy_modules
+
+
+def test_a_control_outside_the_compiled_subset_is_an_error_not_a_pass(
+    library: Library,
+) -> None:
+    """An engine compiled for the gate has no period control: asked for one, it answers
+    nothing, and the contract makes that `error`."""
+    engine = make_engine(library, controls=library.phase_controls("gate"))
+    leavers = library.control("AC-02")
+    results = evaluate_controls(engine, library, _gate_input(), [leavers])
+    assert [(r.result, r.reasons) for r in results] == [
+        (Result.ERROR, ("the control's results are undefined",))
+    ]

@@ -14,7 +14,6 @@ pytest.importorskip("soxtrail.ledger.note", reason="soxtrail.ledger is not in th
 
 from soxtrail.domain.facts import CommitFacts
 from soxtrail.interfaces.cli import app as cli_app
-from soxtrail.interfaces.cli import scan as scan_cli
 from soxtrail.services.scan import previous_tips
 from soxtrail.store.database import Database
 from soxtrail.store.evidence import find_by_key, get_raw_document
@@ -37,8 +36,6 @@ def git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    if not any(c.name == "scan-git" for c in cli_app.app.registered_commands):
-        scan_cli.register(cli_app.app)
     directory = tmp_path / "ws"
     assert cli_app.main(["init", str(directory)]) == 0
     return directory

@@ -14,15 +14,17 @@ from the answer; the caller turns that into `error` (fail closed).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from soxtrail.domain.errors import SoxtrailError
 from soxtrail.policy.library import Library, Module
+from soxtrail.policy.metadata import ControlMeta
 
 #: Every control package's results, by short name (packages without results are absent).
 RESULTS_QUERY = "x := {name: r | some name; r := data.soxtrail.controls[name].results}"
@@ -86,14 +88,21 @@ class RegoCppEngine:
 
     name = "rego-cpp"
 
-    def __init__(self, library: Library, *, include_tests: bool = False) -> None:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        include_tests: bool = False,
+        modules: Sequence[Module] | None = None,
+    ) -> None:
         from regopy import Interpreter, RegoError
 
         self._error = RegoError
         self._library = library
         self._lock = threading.Lock()
         self._interpreter = Interpreter()
-        modules = library.modules if include_tests else library.policy_modules
+        if modules is None:
+            modules = library.modules if include_tests else library.policy_modules
         try:
             for module in modules:
                 self._interpreter.add_module(module.name, module.text)
@@ -155,7 +164,16 @@ class OpaEngine:
 
     name = "opa"
 
-    def __init__(self, library: Library) -> None:
+    def __init__(
+        self, library: Library, *, modules: Sequence[Module] | None = None, warm: bool = False
+    ) -> None:
+        """Compile `modules` (default: every policy module of the library).
+
+        Args:
+            warm: prepare the results query (OPA's compile proper, the bulk of the cost) on
+                a thread of its own, so that it runs while the caller reads the store; the
+                first evaluation waits for it. Errors are left for that evaluation to meet.
+        """
         try:
             from opa_bindings import OpaEngine as _Opa
             from opa_bindings import OpaError
@@ -170,7 +188,14 @@ class OpaEngine:
         self._lock = threading.Lock()
         # Decisions compile the policy modules only: the unit tests double the compile time
         # of every process that gates. `run_tests` compiles them on an engine of its own.
-        self._engine = self._compiled(library.policy_modules)
+        self._engine = self._compiled(library.policy_modules if modules is None else modules)
+        if warm:
+            threading.Thread(target=self._warm, name="policy-compile", daemon=True).start()
+
+    def _warm(self) -> None:
+        # An error here is left alone: the first real evaluation meets it, and fails closed.
+        with self._lock, contextlib.suppress(self._error):
+            self._engine.eval_query(RESULTS_QUERY, input={})
 
     def _compiled(self, modules: Sequence[Module]) -> Any:
         engine = self._factory()
@@ -230,10 +255,24 @@ _UNDEFINED: Any = _Undefined()
 ENGINES = ("opa", "rego-cpp")
 
 
-def make_engine(library: Library, name: str = "opa") -> Engine:
-    """The engine called `name`: `opa` (the default) or `rego-cpp`."""
+def make_engine(
+    library: Library,
+    name: str = "opa",
+    *,
+    controls: Collection[ControlMeta] | None = None,
+    warm: bool = False,
+) -> Engine:
+    """The engine called `name`: `opa` (the default) or `rego-cpp`.
+
+    Args:
+        controls: compile only what these controls need (`Library.modules_for`): the gate
+            compiles its twelve controls, not the period's; evaluating another control on
+            this engine gives an undefined result, which is `error`. Default: every control.
+        warm: OPA only: finish compiling in the background (see `OpaEngine`).
+    """
+    modules = None if controls is None else library.modules_for(controls)
     if name == "opa":
-        return OpaEngine(library)
+        return OpaEngine(library, modules=modules, warm=warm)
     if name == "rego-cpp":
-        return RegoCppEngine(library)
+        return RegoCppEngine(library, modules=modules)
     raise EngineError(f"unknown policy engine {name!r} (known: {', '.join(ENGINES)})")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,11 @@ from soxtrail.policy.metadata import ControlMeta, check_value, package_of, parse
 
 BUILTIN_BUNDLE = Path(__file__).parent / "bundle"
 CONTROL_PREFIX = "soxtrail.controls."
+#: What is not code in a Rego module: comments, and string literals (raw ones may span lines).
+_NOT_CODE = re.compile(r'#[^\n]*|"(?:[^"\\\n]|\\.)*"|`[^`]*`')
+#: A reference into `data`: the root keyword and the path that follows it.
+_DATA_REF = re.compile(r"\bdata\b((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*|\s*\[[^\]]*\])*)")
+_SEGMENT = re.compile(r"\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[[^\]]*\]")
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,73 @@ class Library:
     @property
     def policy_modules(self) -> tuple[Module, ...]:
         return tuple(m for m in self.modules if not m.is_test)
+
+    def phase_controls(self, phase: str) -> tuple[ControlMeta, ...]:
+        """The controls that run in `phase` (`gate` or `period`), in id order."""
+        return tuple(m for m in self.controls if phase in m.phases)
+
+    def modules_for(self, controls: Collection[ControlMeta]) -> tuple[Module, ...]:
+        """The policy modules that evaluating `controls` needs, for an engine that compiles
+        only those (a gate compiles half the library).
+
+        That is every module outside the control packages (shared helpers), the controls'
+        own packages, and every control package they refer to, transitively. A reference
+        that reading the text cannot resolve (`data`, `data.soxtrail` or
+        `data.soxtrail.controls` alone, or a computed key) brings in every module: a control
+        is never compiled without something it reads.
+        """
+        policy = self.policy_modules
+        wanted: set[str] = {m.package for m in controls}
+        pending = [m for m in policy if not _is_control(m.package)]
+        pending += [m for m in policy if any(_in_package(m.package, p) for p in wanted)]
+        scanned: set[str] = set()
+        while pending:
+            module = pending.pop()
+            if module.name in scanned:
+                continue
+            scanned.add(module.name)
+            needed = _control_refs(module.text)
+            if needed is None:
+                return policy
+            for package in needed - wanted:
+                wanted.add(package)
+                pending += [m for m in policy if _in_package(m.package, package)]
+        return tuple(
+            m
+            for m in policy
+            if not _is_control(m.package) or any(_in_package(m.package, p) for p in wanted)
+        )
+
+
+def _is_control(package: str) -> bool:
+    return package.startswith(CONTROL_PREFIX)
+
+
+def _in_package(package: str, root: str) -> bool:
+    return package == root or package.startswith(root + ".")
+
+
+def _control_refs(text: str) -> set[str] | None:
+    """The control packages (`soxtrail.controls.<name>`) that a module's code refers to; None
+    when a reference into `data.soxtrail.controls` cannot be resolved from the text."""
+    root = CONTROL_PREFIX.rstrip(".").split(".")
+    found: set[str] = set()
+    for match in _DATA_REF.finditer(_NOT_CODE.sub(" ", text)):
+        segments: list[str | None] = []
+        for part in _SEGMENT.finditer(match[1]):
+            segments.append(part[1])  # None: a computed (or quoted) key, unknown from here on
+            if part[1] is None:
+                break
+        if any(i >= len(segments) or segments[i] is None for i in range(len(root))):
+            if all(s == r for s, r in zip(segments, root, strict=False) if s is not None):
+                return None  # `data`, `data.soxtrail`, `data["soxtrail"]`, ...
+            continue
+        if segments[: len(root)] != root:
+            continue  # outside the controls: data.soxtrail.lib, data.other
+        if len(segments) == len(root) or segments[len(root)] is None:
+            return None  # `data.soxtrail.controls` itself, or `...controls[name]`
+        found.add(CONTROL_PREFIX + str(segments[len(root)]))
+    return found
 
 
 def _rego_files(root: Path) -> list[Path]:

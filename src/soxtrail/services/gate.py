@@ -185,7 +185,7 @@ def find_commit(conn: Connection, system: System, commit: str, repo: str | None)
 
 
 def gate_controls(library: Library) -> list[ControlMeta]:
-    return [m for m in library.controls if "gate" in m.phases]
+    return list(library.phase_controls("gate"))
 
 
 def build_gate_input(

@@ -1,4 +1,12 @@
-"""Batched read queries for the services (the gate's hot path: few round trips each)."""
+"""Batched read queries for the services (the gate's hot path: few round trips each).
+
+The queries a gate runs are built once per shape (`functools.cache`) with bound parameters,
+lists included (expanding parameters): building a statement costs SQLAlchemy several times
+what SQLite takes to answer it, and a gate runs about twenty. Each leads with the columns of
+one index (see `tables.py`), so that its cost follows what it finds, not the store's size;
+a filter that would tempt SQLite's planner onto a broader index (`kind`, `repo`) is applied
+in Python to the handful of rows found.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +14,9 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, Select, bindparam, or_, select
 
 from soxtrail.domain.evidence import Evidence, StoredEvidence
 from soxtrail.store.tables import evidence, evidence_keys, ledger_entries
@@ -24,6 +33,22 @@ def _stored(row: object) -> StoredEvidence:
     )
 
 
+@cache
+def _by_keys_query(with_kinds: bool) -> Select[tuple[object, ...]]:
+    query = (
+        select(evidence_keys.c.value, *_COLUMNS)
+        .join(evidence, evidence.c.id == evidence_keys.c.record_id)
+        .where(
+            evidence_keys.c.name == bindparam("name"),
+            evidence_keys.c.value.in_(bindparam("values", expanding=True)),
+        )
+        .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
+    )
+    if with_kinds:
+        query = query.where(evidence.c.kind.in_(bindparam("kinds", expanding=True)))
+    return query
+
+
 def by_keys(
     conn: Connection,
     name: str,
@@ -33,18 +58,39 @@ def by_keys(
     """Records with lookup key `name` equal to any of `values`, grouped by value, oldest first."""
     out: dict[str, list[StoredEvidence]] = defaultdict(list)
     wanted = sorted(set(values))
+    query = _by_keys_query(bool(kinds))
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        query = (
-            select(evidence_keys.c.value, *_COLUMNS)
-            .join(evidence, evidence.c.id == evidence_keys.c.record_id)
-            .where(evidence_keys.c.name == name, evidence_keys.c.value.in_(chunk))
-            .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
-        )
-        if kinds:
-            query = query.where(evidence.c.kind.in_(list(kinds)))
-        for row in conn.execute(query):
+        params = {"name": name, "values": chunk, "kinds": list(kinds or ())}
+        for row in conn.execute(query, params):
             out[str(row.value)].append(_stored(row))
+    return dict(out)
+
+
+@cache
+def _by_column_query(column: str) -> Select[tuple[object, ...]]:
+    # The kind is filtered in Python, not in SQL: with it in the WHERE clause SQLite's planner
+    # (without ANALYZE statistics) prefers the (kind, occurred_at) index for the ORDER BY and
+    # reads every record of the kind; by commit or by subject, a handful of rows match.
+    match = evidence.c[column]
+    return (
+        select(match.label("match"), evidence.c.kind, *_COLUMNS)
+        .where(match.in_(bindparam("values", expanding=True)))
+        .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
+    )
+
+
+def _by_column(
+    conn: Connection, column: str, values: Collection[str], kinds: Sequence[str]
+) -> dict[str, list[StoredEvidence]]:
+    out: dict[str, list[StoredEvidence]] = defaultdict(list)
+    wanted = sorted(set(values))
+    wanted_kinds = set(kinds)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        for row in conn.execute(_by_column_query(column), {"values": chunk}):
+            if row.kind in wanted_kinds:
+                out[str(row.match)].append(_stored(row))
     return dict(out)
 
 
@@ -52,23 +98,25 @@ def by_commits(
     conn: Connection, shas: Collection[str], kinds: Sequence[str]
 ) -> dict[str, list[StoredEvidence]]:
     """Records whose `commit` column is one of `shas` (the commit index), grouped by sha."""
-    out: dict[str, list[StoredEvidence]] = defaultdict(list)
-    wanted = sorted(set(shas))
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        # The kind is filtered here, not in SQL: with it in the WHERE clause SQLite's planner
-        # (without ANALYZE statistics) picks the (kind, occurred_at) index and scans every
-        # record of the kind; by commit, a handful of rows match.
-        query = (
-            select(evidence.c.commit_sha, evidence.c.kind, *_COLUMNS)
-            .where(evidence.c.commit_sha.in_(chunk))
-            .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
-        )
-        wanted_kinds = set(kinds)
-        for row in conn.execute(query):
-            if row.kind in wanted_kinds:
-                out[str(row.commit_sha)].append(_stored(row))
-    return dict(out)
+    return _by_column(conn, "commit_sha", shas, kinds)
+
+
+@cache
+def _of_kind_query(
+    *, repo: bool, environment: bool, start: bool, end: bool, limit: int | None, newest_first: bool
+) -> Select[tuple[object, ...]]:
+    query = select(*_COLUMNS).where(evidence.c.kind.in_(bindparam("kinds", expanding=True)))
+    if repo:
+        query = query.where(evidence.c.repo == bindparam("repo"))
+    if environment:
+        query = query.where(evidence.c.environment == bindparam("environment"))
+    if start:
+        query = query.where(evidence.c.occurred_at >= bindparam("start"))
+    if end:
+        query = query.where(evidence.c.occurred_at < bindparam("end"))
+    order = (evidence.c.occurred_at, evidence.c.ledger_index)
+    query = query.order_by(*(c.desc() for c in order)) if newest_first else query.order_by(*order)
+    return query if limit is None else query.limit(limit)
 
 
 def of_kind(
@@ -83,72 +131,75 @@ def of_kind(
     newest_first: bool = False,
 ) -> list[StoredEvidence]:
     """Records of some kinds, filtered by repo, environment and time window."""
-    query = select(*_COLUMNS).where(evidence.c.kind.in_(list(kinds)))
-    if repo is not None:
-        query = query.where(evidence.c.repo == repo)
-    if environment is not None:
-        query = query.where(evidence.c.environment == environment)
-    if start is not None:
-        query = query.where(evidence.c.occurred_at >= start)
-    if end is not None:
-        query = query.where(evidence.c.occurred_at < end)
-    order = (evidence.c.occurred_at, evidence.c.ledger_index)
-    query = query.order_by(*(c.desc() for c in order)) if newest_first else query.order_by(*order)
-    if limit is not None:
-        query = query.limit(limit)
-    return [_stored(row) for row in conn.execute(query)]
+    query = _of_kind_query(
+        repo=repo is not None,
+        environment=environment is not None,
+        start=start is not None,
+        end=end is not None,
+        limit=limit,
+        newest_first=newest_first,
+    )
+    params = {
+        "kinds": list(kinds),
+        "repo": repo,
+        "environment": environment,
+        "start": start,
+        "end": end,
+    }
+    return [_stored(row) for row in conn.execute(query, params)]
+
+
+@cache
+def _commit_records_query(prefix: bool) -> Select[tuple[object, ...]]:
+    sha = evidence.c.commit_sha
+    # A prefix is a range of the commit index (shas are lowercase hex: `g` sorts after all).
+    match = (
+        (sha >= bindparam("sha")) & (sha < bindparam("end")) if prefix else sha == bindparam("sha")
+    )
+    return select(sha, evidence.c.kind, evidence.c.repo).where(match).order_by(sha)
+
+
+def _commit_shas(conn: Connection, sha: str, repos: Sequence[str], *, prefix: bool) -> list[str]:
+    # Kind and repository are filtered here, not in SQL, so that SQLite stays on the commit
+    # index (with `repo IN` it reads every commit of the repository).
+    rows = conn.execute(_commit_records_query(prefix), {"sha": sha, "end": sha + "g"})
+    wanted = set(repos)
+    return list(
+        dict.fromkeys(str(r.commit_sha) for r in rows if r.kind == "commit" and r.repo in wanted)
+    )
 
 
 def exact_commit(conn: Connection, sha: str, repos: Sequence[str]) -> list[str]:
     """`[sha]` when a commit record of that sha exists in one of `repos`, else `[]`."""
-    query = (
-        select(evidence.c.commit_sha)
-        .where(
-            evidence.c.commit_sha == sha,
-            evidence.c.kind == "commit",
-            evidence.c.repo.in_(list(repos)),
-        )
-        .limit(1)
-    )
-    return [str(s) for s in conn.execute(query).scalars()]
+    return _commit_shas(conn, sha, repos, prefix=False)[:1]
 
 
 def commit_prefix(conn: Connection, prefix: str, repos: Sequence[str]) -> list[str]:
-    """Full shas of commit records starting with `prefix` in some repositories."""
-    query = (
-        select(evidence.c.commit_sha)
-        .where(
-            evidence.c.kind == "commit",
-            evidence.c.commit_sha.startswith(prefix),
-            evidence.c.repo.in_(list(repos)),
-        )
-        .distinct()
-        .limit(3)
-    )
-    return [str(sha) for sha in conn.execute(query).scalars()]
+    """Full shas of commit records starting with `prefix` (lowercase hex) in some
+    repositories: up to three, enough to tell a unique prefix from an ambiguous one."""
+    return _commit_shas(conn, prefix, repos, prefix=True)[:3]
 
 
 def by_subjects(
     conn: Connection, subjects: Collection[str], kinds: Sequence[str]
 ) -> dict[str, list[StoredEvidence]]:
     """Records whose subject is one of `subjects`, grouped by subject, oldest first."""
-    out: dict[str, list[StoredEvidence]] = defaultdict(list)
-    wanted = sorted(set(subjects))
-    wanted_kinds = set(kinds)
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        # The kind is filtered in Python, as in `by_commits`: with it in SQL, SQLite's planner
-        # picks the (kind, occurred_at) index and reads every record of the kind (every
-        # ticket of the year for one ticket key).
-        query = (
-            select(evidence.c.subject, evidence.c.kind, *_COLUMNS)
-            .where(evidence.c.subject.in_(chunk))
-            .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
-        )
-        for row in conn.execute(query):
-            if row.kind in wanted_kinds:
-                out[str(row.subject)].append(_stored(row))
-    return dict(out)
+    return _by_column(conn, "subject", subjects, kinds)
+
+
+@cache
+def _deployments_query(start: bool, end: bool, newest_first: bool) -> Select[tuple[object, ...]]:
+    query = select(*_COLUMNS).where(
+        evidence.c.kind == "deployment",
+        evidence.c.environment == bindparam("environment"),
+        or_(evidence.c.repo == bindparam("repo"), evidence.c.repo.is_(None)),
+    )
+    if start:
+        query = query.where(evidence.c.occurred_at >= bindparam("start"))
+    if end:
+        query = query.where(evidence.c.occurred_at < bindparam("end"))
+    order = (evidence.c.occurred_at, evidence.c.ledger_index)
+    return query.order_by(*(c.desc() for c in order)) if newest_first else query.order_by(*order)
 
 
 def iter_deployments(
@@ -162,18 +213,9 @@ def iter_deployments(
 ) -> Iterator[StoredEvidence]:
     """Deployment records of `repo` (or of no repository) to `environment`, streamed in time
     order, so that a caller looking for the first match reads a few rows, not the year."""
-    query = select(*_COLUMNS).where(
-        evidence.c.kind == "deployment",
-        evidence.c.environment == environment,
-        or_(evidence.c.repo == repo, evidence.c.repo.is_(None)),
-    )
-    if start is not None:
-        query = query.where(evidence.c.occurred_at >= start)
-    if end is not None:
-        query = query.where(evidence.c.occurred_at < end)
-    order = (evidence.c.occurred_at, evidence.c.ledger_index)
-    query = query.order_by(*(c.desc() for c in order)) if newest_first else query.order_by(*order)
-    result = conn.execution_options(yield_per=200).execute(query)
+    query = _deployments_query(start is not None, end is not None, newest_first)
+    params = {"environment": environment, "repo": repo, "start": start, "end": end}
+    result = conn.execution_options(yield_per=200).execute(query, params)
     try:
         for row in result:
             yield _stored(row)

@@ -5,6 +5,9 @@ never exits 0."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -111,3 +114,90 @@ def test_an_answer_that_is_not_a_decision_is_never_an_allow(tmp_path: Path) -> N
         fake.shutdown()
         fake.server_close()
     assert code == 3 and "not a gate decision" in err
+
+
+#: What a pipeline asking the server for a decision must not load: the store, the policy
+#: engine and library, the configuration's models, the ledger, the server and the renderers.
+_NOT_FOR_A_REMOTE_GATE = (
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "opa_bindings",
+    "regopy",
+    "yaml",
+    "cryptography",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "weasyprint",
+    "xlsxwriter",
+    "openpyxl",
+    "pygments",
+    "rich",
+    "soxtrail.config",
+    "soxtrail.store",
+    "soxtrail.services",
+    "soxtrail.policy",
+    "soxtrail.ledger",
+    "soxtrail.sources",
+    "soxtrail.interfaces.server",
+    "soxtrail.interfaces.cli.report",
+    "soxtrail.interfaces.cli.serve",
+)
+
+
+def _loaded(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str, list[str]]:
+    """Run the CLI on `args` in a fresh interpreter: its exit code, its stdout and every
+    module it had imported by the end."""
+    probe = (
+        "import json, sys\n"
+        "from soxtrail.interfaces.cli.app import main\n"
+        "code = main(sys.argv[1:])\n"
+        "sys.stderr.write(json.dumps({'code': code, 'modules': sorted(sys.modules)}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(result.stderr.splitlines()[-1])
+    return report["code"], result.stdout, report["modules"]
+
+
+def _among(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == n or m.startswith(n + ".") for n in names)]
+
+
+def test_a_remote_gate_loads_only_the_command_line_and_an_http_client(
+    remote: tuple[Store, ServerProcess], tmp_path: Path
+) -> None:
+    """`soxtrail gate --server` is a pipeline step's whole cost: it imports the CLI, the
+    gate's module and the standard library's HTTP client, decides, and nothing more."""
+    store, server = remote
+    args = ["gate", "-s", "billing", "-e", "production", "--commit", store.clean.merge]
+    args += ["--dry-run", "--server", server.url, "-f", "json"]
+    code, out, modules = _loaded(args, tmp_path, {"SOXTRAIL_TOKEN": store.tokens["ci"]})
+    assert code == 0 and json.loads(out)["decision"] == "allow"
+    clock = {"soxtrail.services", "soxtrail.services.clock"}  # the CLI's clock: datetime
+    assert [m for m in _among(modules, _NOT_FOR_A_REMOTE_GATE) if m not in clock] == []
+    assert "soxtrail.interfaces.cli.gate" in modules
+
+
+def test_a_local_gate_loads_no_migrations_server_or_renderers(
+    remote: tuple[Store, ServerProcess],
+) -> None:
+    """A local gate reads the store and evaluates the policy; checking the schema is one
+    SELECT, not Alembic, and nothing of the server or the evidence pack comes along."""
+    store, _ = remote
+    args = ["gate", "-s", "billing", "-e", "production", "--commit", store.clean.merge]
+    code, out, modules = _loaded([*args, "--dry-run", "-f", "json"], store.root, {})
+    assert code == 0 and json.loads(out)["decision"] == "allow"
+    unwanted = ("alembic", "fastapi", "starlette", "uvicorn", "jinja2", "weasyprint")
+    unwanted += ("xlsxwriter", "openpyxl", "pygments", "rich", "soxtrail.interfaces.server")
+    unwanted += ("soxtrail.services.report", "soxtrail.interfaces.cli.report")
+    assert _among(modules, unwanted) == []
+    assert {"sqlalchemy", "opa_bindings", "soxtrail.services.gate"} <= set(modules)

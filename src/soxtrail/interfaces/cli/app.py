@@ -7,38 +7,110 @@ error. Errors go to stderr; `--format json` output goes to stdout alone.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
+from typer.main import get_command_from_info, get_group_from_info
 
 from soxtrail import __version__
 from soxtrail.domain.errors import SoxtrailError
-from soxtrail.interfaces.cli import (
-    access_review,
-    attest,
-    bundle,
-    controls,
-    demo,
-    deploy,
-    gate,
-    ingest,
-    ledger,
-    report,
-    scan,
-    search,
-    serve,
-    users,
-    waivers,
-    workspace,
-)
 from soxtrail.interfaces.cli.context import CliState
+
+#: Every command and command group of the root, with the module (of this package) whose
+#: `register` defines it, in the order `soxtrail --help` lists them (Typer's order: the
+#: commands, then the groups, each in registration order). A module is imported when one of
+#: its commands runs or a help page lists it, so `soxtrail gate` loads the gate's module, not
+#: the server's, the report renderers' or the access reviews'; a test checks this table
+#: against the modules' own registrations.
+COMMANDS: dict[str, str] = {
+    "init": "workspace",
+    "ingest": "ingest",
+    "gate": "gate",
+    "attest": "attest",
+    "drift": "deploy",
+    "report": "report",
+    "sample": "report",
+    "scan-git": "scan",
+    "demo": "demo",
+    "serve": "serve",
+    "search": "search",
+    "db": "workspace",
+    "ledger": "ledger",
+    "waiver": "waivers",
+    "access-review": "access_review",
+    "deploy": "deploy",
+    "controls": "controls",
+    "bundle": "bundle",
+    "users": "users",
+}
+
+
+def module_commands(module_name: str) -> dict[str, Any]:
+    """The click commands that `soxtrail.interfaces.cli.<module_name>` registers, built as
+    Typer builds the root's own (same markup mode and exception settings)."""
+    module = importlib.import_module(f"soxtrail.interfaces.cli.{module_name}")
+    holder = typer.Typer()
+    module.register(holder)
+    settings: dict[str, Any] = {
+        "pretty_exceptions_short": app.pretty_exceptions_short,
+        "rich_markup_mode": app.rich_markup_mode,
+    }
+    commands: dict[str, Any] = {}
+    for info in holder.registered_commands:
+        command = get_command_from_info(info, **settings)
+        commands[str(command.name)] = command
+    for group_info in holder.registered_groups:
+        group = get_group_from_info(group_info, suggest_commands=app.suggest_commands, **settings)
+        commands[str(group.name)] = group
+    return commands
+
+
+class _LazyCommands(MutableMapping[str, Any]):
+    """The root's commands by name, each module imported on first access (see COMMANDS)."""
+
+    def __init__(self, eager: MutableMapping[str, Any]) -> None:
+        self._loaded: dict[str, Any] = dict(eager)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded and name in COMMANDS:
+            for loaded_name, command in module_commands(COMMANDS[name]).items():
+                self._loaded.setdefault(loaded_name, command)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (name for name in self._loaded if name not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS.keys() | self._loaded.keys())
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS or name in self._loaded
+
+
+class LazyGroup(TyperGroup):
+    """The root group: its commands' modules load when a command is resolved."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _LazyCommands(self.commands)
+
 
 app = typer.Typer(
     name="soxtrail",
+    cls=LazyGroup,
     help=(
         "Prove SOX IT general controls from your delivery evidence: collect it from git, "
         "forges, ticketing, CI and clusters; evaluate controls as Rego policy; gate "
@@ -88,24 +160,6 @@ def root(
     """Global options, shared by every command."""
     ctx.obj = CliState(config_path=config, db_url=db)
     ctx.call_on_close(ctx.obj.close)
-
-
-workspace.register(app)
-ingest.register(app)
-ledger.register(app)
-gate.register(app)
-waivers.register(app)
-access_review.register(app)
-attest.register(app)
-deploy.register(app)
-controls.register(app)
-report.register(app)
-bundle.register(app)
-scan.register(app)
-demo.register(app)
-users.register(app)
-serve.register(app)
-search.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

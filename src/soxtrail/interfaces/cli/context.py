@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
 from soxtrail.defaults import DEFAULT_CONFIG_NAME
 from soxtrail.domain.errors import UsageError
 from soxtrail.services.clock import Clock, system_clock
 
 if TYPE_CHECKING:
-    # Heavy modules (pydantic models, SQLAlchemy, the OPA library, cryptography) load only
-    # when a command needs them: `soxtrail gate` in a pipeline pays for what it uses.
+    # Heavy modules (Rich, pydantic models, SQLAlchemy, the OPA library, cryptography) load
+    # only when a command needs them: `soxtrail gate` in a pipeline pays for what it uses.
+    from rich.console import Console
+
     from soxtrail.config import Config
     from soxtrail.ledger.note import NoteSigner
     from soxtrail.policy.engine import Engine
@@ -51,12 +52,30 @@ class CliState:
     config_path: Path | None = None
     db_url: str | None = None
     clock: Clock = system_clock
-    out: Console = field(default_factory=lambda: Console(soft_wrap=True))
-    err: Console = field(default_factory=lambda: Console(stderr=True, soft_wrap=True))
+    _out: Console | None = None
+    _err: Console | None = None
     _config: Config | None = None
     _db: Database | None = None
     _library: Library | None = None
-    _engine: Engine | None = None
+    _engines: dict[str | None, Engine] = field(default_factory=dict)
+
+    @property
+    def out(self) -> Console:
+        """Rich output on stdout (made on first use: `-f json` runs never load Rich)."""
+        if self._out is None:
+            from rich.console import Console
+
+            self._out = Console(soft_wrap=True)
+        return self._out
+
+    @property
+    def err(self) -> Console:
+        """Rich output on stderr: progress, notes."""
+        if self._err is None:
+            from rich.console import Console
+
+            self._err = Console(stderr=True, soft_wrap=True)
+        return self._err
 
     @property
     def config(self) -> Config:
@@ -93,13 +112,21 @@ class CliState:
             )
         return self._library
 
-    def engine(self) -> Engine:
-        """The policy engine, compiled once with the library."""
+    def engine(self, phase: str | None = None) -> Engine:
+        """The policy engine, compiled once with the library: all of it, or only the
+        controls of `phase` (the gate's), compiling in the background while the command
+        goes on to read the store (see `make_engine`)."""
         from soxtrail.policy.engine import make_engine
 
-        if self._engine is None:
-            self._engine = make_engine(self.library(), self.config.model.policy.engine)
-        return self._engine
+        if phase not in self._engines:
+            library = self.library()
+            self._engines[phase] = make_engine(
+                library,
+                self.config.model.policy.engine,
+                controls=None if phase is None else library.phase_controls(phase),
+                warm=phase is not None,
+            )
+        return self._engines[phase]
 
     def actor(self, given: str | None) -> str:
         """Who is acting: `--actor`, else SOXTRAIL_ACTOR.

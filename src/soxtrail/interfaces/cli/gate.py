@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from soxtrail.interfaces.cli.context import FORMAT_OPTION, CliState, OutputFormat, state
 
@@ -58,13 +57,16 @@ def gate(
             print_decision(cli, document)
         raise typer.Exit(0 if document["decision"] == "allow" else 1)
 
+    # The policy compiles on a thread of its own while the store's modules load and the
+    # change set is read: the gate's latency is the longer of the two, not their sum.
+    engine = cli.engine(phase="gate")
     from soxtrail.services.gate import decide_gate
 
     decision = decide_gate(
         cli.database(),
         cli.config,
         cli.library(),
-        cli.engine(),
+        engine,
         system_name=system,
         environment=env,
         commit=commit,
@@ -119,6 +121,8 @@ def _subject(subject: str, document: dict[str, Any]) -> str:
 def print_decision(cli: CliState, document: dict[str, Any]) -> None:
     """A decision (the JSON document of `soxtrail gate -f json`, local or from the server) as
     a table of controls, the change set, and the verdict."""
+    from rich.table import Table
+
     wide = cli.out.width >= 120
     table = Table(
         title=f"{document['system']} → {document['environment']} @ {document['commit'][:12]}",

@@ -29,7 +29,7 @@ class ServerState:
     _db: Database | None = None
     _signer: NoteSigner | None = None
     _library: Library | None = None
-    _engine: Engine | None = None
+    _engines: dict[str | None, Engine] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _session_secret: str | None = None
     _packs: ThreadPoolExecutor | None = None
@@ -61,13 +61,17 @@ class ServerState:
                 )
             return self._library
 
-    def engine(self) -> Engine:
-        """The policy engine, compiled once per process (after any fork)."""
+    def engine(self, phase: str | None = None) -> Engine:
+        """The policy engine, compiled once per process (after any fork): the whole library,
+        or the controls of `phase` alone (the gate's: half the library to evaluate)."""
         library = self.library()
         with self._lock:
-            if self._engine is None:
-                self._engine = make_engine(library, self.config.model.policy.engine)
-            return self._engine
+            if phase not in self._engines:
+                controls = None if phase is None else library.phase_controls(phase)
+                self._engines[phase] = make_engine(
+                    library, self.config.model.policy.engine, controls=controls
+                )
+            return self._engines[phase]
 
     def secret(self, env_name: str | None) -> str | None:
         """The secret held by the environment variable `env_name` (None when unset or empty)."""

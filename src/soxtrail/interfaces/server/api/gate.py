@@ -41,7 +41,7 @@ def gate(
         state.db,
         state.config,
         state.library(),
-        state.engine(),
+        state.engine("gate"),
         system_name=body.system,
         environment=body.environment,
         commit=body.commit,
