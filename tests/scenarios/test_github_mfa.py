@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.access_workspace import AccessWorkspace, clock, github_collaborator
+from soxtrail.demo.identity import github_collaborator
+from tests.access_workspace import AccessWorkspace, clock
 from tests.helpers import FIXTURES, Verdicts, period_verdicts
 
 CONFIG = """
