@@ -17,7 +17,10 @@ Only the standard library is used: auditors run this from the evidence pack.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
+
+from soxtrail.ledger.canonical import canonical_json
 
 ENTRY_VERSION = 1
 
@@ -39,6 +42,29 @@ def raw_document_entry(
 def record_entry(entry_type: str, record_id: str, kind: str) -> dict[str, Any]:
     """Entry of a content-addressed record (evidence, decision, waiver, control run)."""
     return {"v": ENTRY_VERSION, "type": entry_type, "id": record_id, "kind": kind}
+
+
+#: Characters that canonical JSON writes as they are, in any order of keys (ASCII, no quote,
+#: backslash or control character).
+_VERBATIM = re.compile(r"[A-Za-z0-9_.:-]*")
+
+
+def record_entry_json(entry_type: str, record_id: str, kind: str) -> bytes:
+    """`canonical_json(record_entry(entry_type, record_id, kind))`, built directly.
+
+    Ingest appends one such entry per record; with a hex id and a kind name, the canonical
+    form is a fixed template (members sorted: id, kind, type, v). Anything else goes
+    through the canonical encoder, so the bytes are the same either way.
+    """
+    if (
+        _VERBATIM.fullmatch(record_id) is not None
+        and _VERBATIM.fullmatch(kind) is not None
+        and _VERBATIM.fullmatch(entry_type) is not None
+    ):
+        return (
+            f'{{"id":"{record_id}","kind":"{kind}","type":"{entry_type}","v":{ENTRY_VERSION}}}'
+        ).encode("ascii")
+    return canonical_json(record_entry(entry_type, record_id, kind))
 
 
 def admin_entry(action: str, actor: str, at: str, details: dict[str, Any]) -> dict[str, Any]:
