@@ -20,7 +20,7 @@ from soxtrail.domain.errors import NotFoundError
 from soxtrail.domain.evidence import Evidence, StoredEvidence, lookup_keys
 from soxtrail.domain.search import search_resource
 from soxtrail.ledger.canonical import unsafe_canonical_json_unvalidated
-from soxtrail.ledger.entries import content_id, raw_document_entry, record_entry_json
+from soxtrail.ledger.entries import content_id, raw_document_entry_json, record_entry_json
 from soxtrail.store.bulk import insert_rows, instant
 from soxtrail.store.ledger import LedgerWriter
 from soxtrail.store.tables import evidence, evidence_keys, raw_documents
@@ -136,8 +136,8 @@ class EvidenceWriter:
                     continue
                 doc = pending.documents[key]
                 size = len(doc.content)
-                index = self.ledger.append(
-                    raw_document_entry(
+                index = self.ledger.append_canonical(
+                    raw_document_entry_json(
                         doc.sha256, doc.original_sha256, size, doc.source, doc.origin
                     )
                 )
