@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from soxtrail.domain.evidence import Evidence, Kind
+from soxtrail.domain.evidence import Evidence, Kind, format_instant
 from soxtrail.domain.facts import ChangeRequestFacts, ReviewFacts
 
 
@@ -69,3 +72,19 @@ def test_facts_must_match_kind() -> None:
 def test_facts_reject_unknown_fields() -> None:
     with pytest.raises(ValueError, match="extra"):
         ReviewFacts.model_validate({"platform": "github", "number": 1, "state": "approved", "x": 1})
+
+
+def test_read_from_names_the_raw_document_and_keeps_everything_else() -> None:
+    record = pr()
+    record.to_json()  # a cached JSON form must not keep the old digest
+    bound = record.read_from("c" * 64)
+    assert bound == replace(record, raw_sha256="c" * 64, _json=None)
+    assert bound.to_json() == {**record.to_json(), "raw_sha256": "c" * 64}
+    assert record.raw_sha256 == ""
+    assert bound.read_from("c" * 64) is bound
+
+
+@given(st.datetimes(timezones=st.just(UTC)) | st.datetimes(timezones=st.timezones()))
+def test_format_instant_is_the_strftime_spelling(value: datetime) -> None:
+    utc_value = value.astimezone(UTC) if value.tzinfo is not None else value
+    assert format_instant(value) == utc_value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

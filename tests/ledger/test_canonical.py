@@ -246,3 +246,44 @@ def test_unvalidated_fast_path_detours_where_it_must(value: Any) -> None:
     from soxtrail.ledger.canonical import unsafe_canonical_json_unvalidated
 
     assert unsafe_canonical_json_unvalidated(value) == canonical_json(value)
+
+
+@given(
+    st.sampled_from(["evidence", "control_run"]) | st.text(max_size=8),
+    st.text("0123456789abcdef", min_size=64, max_size=64) | st.text(max_size=70),
+    st.sampled_from(["commit", "audit_event", "period"]) | st.text(max_size=12),
+)
+def test_record_entry_template_is_the_canonical_form(
+    entry_type: str, record_id: str, kind: str
+) -> None:
+    from soxtrail.ledger.entries import record_entry, record_entry_json
+
+    try:
+        expected = canonical_json(record_entry(entry_type, record_id, kind))
+    except FormatError:
+        with pytest.raises(FormatError):
+            record_entry_json(entry_type, record_id, kind)
+        return
+    assert record_entry_json(entry_type, record_id, kind) == expected
+
+
+@given(
+    st.text("0123456789abcdef", min_size=64, max_size=64) | st.text(max_size=4),
+    st.text("0123456789abcdef", min_size=64, max_size=64) | st.text(max_size=4),
+    st.integers(min_value=-1, max_value=2**40) | st.booleans(),
+    st.sampled_from(["cloudtrail", "github", "soxtrail"]) | st.text(max_size=8),
+    st.text(max_size=40),
+)
+def test_raw_document_entry_template_is_the_canonical_form(
+    sha256: str, original: str, size: int, source: str, origin: str
+) -> None:
+    from soxtrail.ledger.entries import raw_document_entry, raw_document_entry_json
+
+    entry = raw_document_entry(sha256, original, size, source, origin)
+    try:
+        expected = canonical_json(entry)
+    except FormatError:
+        with pytest.raises(FormatError):
+            raw_document_entry_json(sha256, original, size, source, origin)
+        return
+    assert raw_document_entry_json(sha256, original, size, source, origin) == expected

@@ -3,8 +3,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from soxtrail.sources.redaction import MASK, redact
+from soxtrail.sources.redaction import _RULES, _TRIGGERED, MASK, redact
 
 GITHUB_TOKEN = "ghp_" + "a1B2c3D4e5" * 4
 PEM = "-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAA\\n-----END OPENSSH PRIVATE KEY-----"
@@ -82,3 +84,21 @@ def test_everything_else_is_byte_identical() -> None:
     text = '{"a": 1, "password": "x", "b": "two"}'
     redacted, _ = redact(text)
     assert redacted == '{"a": 1, "password": "[REDACTED]", "b": "two"}'
+
+
+ALL_TRIGGERS = [trigger for _rule, triggers, _pattern in _RULES for trigger in triggers]
+
+
+@given(
+    st.lists(
+        st.sampled_from(ALL_TRIGGERS)
+        | st.sampled_from([t[:-1] for t in ALL_TRIGGERS] + [t[1:] for t in ALL_TRIGGERS])
+        | st.text(max_size=8),
+        max_size=8,
+    ).map("".join)
+)
+def test_each_rule_runs_exactly_when_one_of_its_triggers_occurs(text: str) -> None:
+    # The single-scan trigger test decides like the plain one it replaced, so what is
+    # redacted (and so every stored byte and hash) cannot change.
+    for (_rule, triggers, _pattern), triggered in zip(_RULES, _TRIGGERED, strict=True):
+        assert triggered(text) == any(trigger in text for trigger in triggers)

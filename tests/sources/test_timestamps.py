@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from soxtrail.sources.timestamps import parse_timestamp
 
@@ -70,3 +72,31 @@ def test_spellings(value: object, expected: datetime) -> None:
 def test_rejects(value: object) -> None:
     with pytest.raises((ValueError, TypeError)):
         parse_timestamp(value)
+
+
+@given(
+    st.tuples(
+        st.integers(0, 9999),
+        st.integers(0, 13),
+        st.integers(0, 32),
+        st.integers(0, 25),
+        st.integers(0, 61),
+        st.integers(0, 61),
+        st.text("0123456789", max_size=7),
+    )
+)
+def test_common_spelling_reads_as_the_general_path_does(
+    parts: tuple[int, int, int, int, int, int, str],
+) -> None:
+    year, month, day, hour, minute, second, fraction = parts
+    value = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+    value += f".{fraction}Z" if fraction else "Z"
+    # A leading blank keeps the value off the fast path; the general path strips it.
+    try:
+        expected = parse_timestamp(" " + value)
+    except ValueError:
+        with pytest.raises(ValueError, match="not a timestamp"):
+            parse_timestamp(value)
+        return
+    assert parse_timestamp(value) == expected
+    assert parse_timestamp(value).tzinfo is UTC

@@ -52,22 +52,24 @@ def lookup_keys(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     Derived only from the envelope, so `ledger verify` can recompute them from a stored
     body and catch an index row that was added, altered or removed.
     """
-    seen: set[tuple[str, str]] = set()
-    candidates: list[tuple[str, Any]] = [
-        ("repo", document.get("repo")),
-        ("commit", document.get("commit")),
-        ("change_request", document.get("change_request")),
-        ("environment", document.get("environment")),
-        ("actor", document.get("actor")),
-        *(("ticket", t) for t in document.get("tickets", ())),
-        *((str(name), value) for name, value in document.get("links", ())),
-    ]
-    for name, value in candidates:
+    # A dict keeps the first occurrence of each key in order (this runs for every record
+    # ingested, so no generator chain).
+    keys: dict[tuple[str, str], None] = {}
+    for name in _ENVELOPE_KEYS:
+        value = document.get(name)
         if value:
-            key = (name, str(value)[:MAX_KEY_LENGTH])
-            if key not in seen:
-                seen.add(key)
-                yield key
+            keys[(name, str(value)[:MAX_KEY_LENGTH])] = None
+    for ticket in document.get("tickets", ()):
+        if ticket:
+            keys[("ticket", str(ticket)[:MAX_KEY_LENGTH])] = None
+    for name, value in document.get("links", ()):
+        if value:
+            keys[(str(name), str(value)[:MAX_KEY_LENGTH])] = None
+    return iter(keys)
+
+
+#: Envelope fields that are lookup keys under their own name, in key order.
+_ENVELOPE_KEYS = ("repo", "commit", "change_request", "environment", "actor")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,6 +111,24 @@ class Evidence:
         expected = FACTS_BY_KIND.get(self.kind)
         if expected is not None and not isinstance(self.facts, expected):
             raise TypeError(f"{self.kind} evidence needs {expected.__name__} facts")
+
+    def read_from(self, raw_sha256: str) -> Evidence:
+        """This record, read from the raw document `raw_sha256` (a copy: records are frozen).
+
+        The ingest calls it for every record, so it copies the fields as they are instead of
+        constructing (and validating) the record again as `dataclasses.replace` would.
+        """
+        if raw_sha256 == self.raw_sha256:
+            return self
+        copy = object.__new__(Evidence)
+        for name in _COPIED_FIELDS:
+            object.__setattr__(copy, name, getattr(self, name))
+        object.__setattr__(copy, "raw_sha256", raw_sha256)
+        cached = self._json
+        object.__setattr__(
+            copy, "_json", None if cached is None else {**cached, "raw_sha256": raw_sha256}
+        )
+        return copy
 
     def lookup_keys(self) -> Iterator[tuple[str, str]]:
         """Every `(name, value)` lookup key of this record, without duplicates."""
@@ -159,6 +179,12 @@ class Evidence:
             raw_sha256=document.get("raw_sha256", ""),
             locator=document.get("locator", ""),
         )
+
+
+#: The fields `Evidence.read_from` copies unchanged.
+_COPIED_FIELDS = tuple(
+    name for name in Evidence.__dataclass_fields__ if name not in ("raw_sha256", "_json")
+)
 
 
 @dataclass(frozen=True, slots=True)

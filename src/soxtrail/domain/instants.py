@@ -13,8 +13,27 @@ def utc(value: datetime) -> datetime:
 
 
 def format_instant(value: datetime) -> str:
-    """UTC instant as RFC 3339 with microseconds and `Z`."""
-    return utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC instant as RFC 3339 with microseconds and `Z`.
+
+    The spelling is `strftime("%Y-%m-%dT%H:%M:%S.%fZ")`, which record hashes depend on. The
+    same characters come twice as fast from `%` formatting (this runs for every record
+    ingested); years before 1000 keep strftime, whose `%Y` the C library may not pad.
+    """
+    value = utc(value)
+    if value.year < _FOUR_DIGITS:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031  (the fastest spelling)
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+    )
+
+
+_FOUR_DIGITS = 1000
 
 
 def parse_instant(text: str) -> datetime:

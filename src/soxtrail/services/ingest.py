@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from soxtrail.domain.errors import InputError, InternalError, UsageError
@@ -169,7 +169,7 @@ def _item(framed: Framed, chosen: Adapter) -> Item:
         redactions=tuple(r.to_json() for r in framed.redactions),
         delivery_id=doc.hints.get("delivery"),
     )
-    records = [replace(r, raw_sha256=sha) for r in parsed.records]
+    records = [r.read_from(sha) for r in parsed.records]
     return Item(stored, records, parsed.ignored)
 
 

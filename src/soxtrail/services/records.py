@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from soxtrail.domain.evidence import Evidence
@@ -37,7 +36,7 @@ def own_item(document: dict[str, Any], records: Sequence[Evidence], origin: str)
             media_type="application/json",
             origin=origin,
         ),
-        [replace(r, raw_sha256=sha) for r in records],
+        [r.read_from(sha) for r in records],
     )
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from soxtrail.ledger.note import NoteSigner
@@ -63,7 +62,7 @@ def _items(scanned: Iterator[ScannedCommit], repo: str) -> Iterator[Item]:
             origin=f"git:{repo}@{commit.sha}",
             redactions=tuple(r.to_json() for r in commit.redactions),
         )
-        yield Item(document, [replace(commit.record, raw_sha256=sha256)])
+        yield Item(document, [commit.record.read_from(sha256)])
 
 
 def scan_git(

@@ -189,9 +189,12 @@ def _notification(root: Node) -> tuple[list[Node], str | None]:
 # --- events ------------------------------------------------------------------------------
 
 
-def _scalars(node: Node, keys: tuple[str, ...]) -> dict[str, Any]:
-    obj = node.value if isinstance(node.value, dict) else {}
-    return {k: obj[k] for k in keys if isinstance(obj.get(k), str | int | float | bool)}
+_SCALAR_TYPES = (str, int, float, bool)
+
+
+def _scalars(value: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+    obj = value if isinstance(value, dict) else {}
+    return {k: obj[k] for k in keys if isinstance(obj.get(k), _SCALAR_TYPES)}
 
 
 def _last_segment(arn: str | None) -> str | None:
@@ -248,10 +251,10 @@ def _resources(node: Node) -> tuple[str | None, str | None, list[str]]:
             links.append(arn)
             if first is None:
                 first = (arn, item.opt_str("type"))
-    params = node.opt_child("requestParameters")
-    if params is not None and isinstance(params.value, dict):
+    params = node.opt_value("requestParameters")
+    if isinstance(params, dict):
         for key, kind in _PARAM_RESOURCES:
-            value = params.value.get(key)
+            value = params.get(key)
             if isinstance(value, str) and value:
                 links.append(value)
                 if first is None:
@@ -263,9 +266,9 @@ def _resources(node: Node) -> tuple[str | None, str | None, list[str]]:
 def _outcome(node: Node, error_code: str | None) -> Outcome:
     if error_code:
         return "failure"
-    response = node.opt_child("responseElements")
-    if response is not None and isinstance(response.value, dict):
-        login = response.value.get("ConsoleLogin")
+    response = node.opt_value("responseElements")
+    if isinstance(response, dict):
+        login = response.get("ConsoleLogin")
         if login == "Failure":
             return "failure"
     return "success"
@@ -282,9 +285,9 @@ def _event(node: Node) -> Evidence | None:
     actor, actor_type, actor_links, identity_details = _actor(node.opt_obj("userIdentity"))
     resource, resource_type, resource_links = _resources(node)
     error_code = node.opt_str("errorCode")
-    details: dict[str, Any] = {**_scalars(node, _DETAIL_FIELDS), **identity_details}
-    extra = node.opt_child("additionalEventData")
-    if extra is not None and isinstance(extra.value, dict):
+    details: dict[str, Any] = {**_scalars(node.value, _DETAIL_FIELDS), **identity_details}
+    extra = node.opt_value("additionalEventData")
+    if isinstance(extra, dict):
         details.update({f"additional_{k}": v for k, v in _scalars(extra, ("MFAUsed",)).items()})
     if error_code:
         details["errorCode"] = error_code

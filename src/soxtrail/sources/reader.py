@@ -87,6 +87,12 @@ class Node:
             return None
         return Node(obj[key], self.doc, f"{self.pointer}/{_escape(key)}")
 
+    def opt_value(self, key: str) -> Any:
+        """The plain value at `key` (None when absent or null), without a child node: for a
+        field whose every JSON value is acceptable, so that no error needs its pointer."""
+        obj = self.value
+        return (obj if type(obj) is dict else self._object()).get(key)
+
     def obj(self, key: str) -> Node:
         node = self.child(key)
         node._object()
@@ -114,22 +120,35 @@ class Node:
 
     def _typed(self, key: str, kinds: tuple[type, ...], want: str, required: bool) -> Any:
         # The hot path of every adapter: no child Node (and no pointer) unless there is an error.
-        value = self._object().get(key)
+        obj = self.value
+        value = (obj if type(obj) is dict else self._object()).get(key)
         if value is None:
             if required:
                 self.child(key)  # raises the missing-key or null-value error
             return None
+        if type(value) in kinds:  # json.loads makes exact types; bool only where asked
+            return value
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise self.error(f"expected {want}, got {describe(value)}", key)
         return value
 
     def req_str(self, key: str) -> str:
-        value: str = self._typed(key, (str,), "a string", True)
-        return value
+        obj = self.value
+        if type(obj) is dict:  # the common case, inline: adapters read most fields so
+            value = obj.get(key)
+            if type(value) is str:
+                return value
+        found: str = self._typed(key, (str,), "a string", True)
+        return found
 
     def opt_str(self, key: str) -> str | None:
-        value: str | None = self._typed(key, (str,), "a string", False)
-        return value
+        obj = self.value
+        if type(obj) is dict:
+            value = obj.get(key)
+            if value is None or type(value) is str:
+                return value
+        found: str | None = self._typed(key, (str,), "a string", False)
+        return found
 
     def req_int(self, key: str) -> int:
         value: int = self._typed(key, (int,), "an integer", True)
@@ -175,10 +194,13 @@ class Node:
         return node.as_instant()
 
     def opt_instant(self, key: str) -> datetime | None:
-        node = self.opt_child(key)
-        if node is None or node.value == "":
+        value = self.opt_value(key)
+        if value is None or value == "":
             return None
-        return node.as_instant()
+        try:
+            return parse_timestamp(value)
+        except (ValueError, TypeError) as exc:
+            raise self.error(str(exc), key) from exc
 
     def as_instant(self) -> datetime:
         try:

@@ -17,7 +17,9 @@ one-way), and hashes and signatures of commits.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 MASK = "[REDACTED]"
 
@@ -94,6 +96,46 @@ _RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
 )
 
 
+def _literal_trie(words: tuple[str, ...]) -> str:
+    """A regular expression matching exactly `words` (literals), factored as a trie.
+
+    `re` tries the alternatives of `a|b|c` one after the other at every position; factored
+    by common prefixes (`"pass(?:word|wd)"`), each position costs one character test.
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + pattern(node[char]) for char in sorted(node) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(trie)
+
+
+def _occurs(triggers: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether any of `triggers` occurs in a text: exactly `any(t in text for t in triggers)`.
+
+    A single trigger is a substring search. Several are one regular expression `search`,
+    which tries every position and every trigger there, so it finds one exactly when the
+    `any` would, in one scan instead of one per trigger (30 for the JSON key names).
+    """
+    if len(triggers) == 1:
+        literal = triggers[0]
+        return lambda text: literal in text
+    search = re.compile(_literal_trie(triggers)).search
+    return lambda text: search(text) is not None
+
+
+_TRIGGERED = tuple(_occurs(triggers) for _rule, triggers, _pattern in _RULES)
+
+
 @dataclass(frozen=True, slots=True)
 class Redaction:
     """One redacted span: the rule that matched and where, in characters of the original."""
@@ -114,8 +156,8 @@ def redact(text: str) -> tuple[str, tuple[Redaction, ...]]:
     """
     spans: list[tuple[int, int, str]] = []
     lowered = text.lower()
-    for rule, triggers, pattern in _RULES:
-        if not any(trigger in lowered for trigger in triggers):
+    for (rule, _triggers, pattern), triggered in zip(_RULES, _TRIGGERED, strict=True):
+        if not triggered(lowered):
             continue
         for match in pattern.finditer(text):
             start, end = match.span("secret")

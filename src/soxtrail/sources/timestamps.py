@@ -17,6 +17,10 @@ _ISO = re.compile(
     r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?:[.,](?P<frac>\d+))?)?"
     r"\s*(?P<zone>Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$"
 )
+#: The spelling most tools write (`2026-07-01T10:00:00Z`, `...T10:00:00.123Z`), which
+#: `datetime.fromisoformat` reads directly, to the same instant as the general path below.
+_COMMON = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z")
+_EPOCH = re.compile(r"-?\d+(\.\d+)?")
 #: Epoch values above this are milliseconds (year 2286 in seconds).
 _MS_THRESHOLD = 10_000_000_000
 
@@ -51,8 +55,13 @@ def parse_timestamp(value: Any) -> datetime:
         return _from_epoch(value)
     if not isinstance(value, str):
         raise TypeError(f"expected a timestamp, got {type(value).__name__}")
+    if _COMMON.fullmatch(value) is not None:
+        try:
+            return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
+        except ValueError:
+            pass  # an impossible date or time: the general path says so
     text = value.strip()
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+    if _EPOCH.fullmatch(text):
         return _from_epoch(float(text))
     match = _ISO.match(text)
     if match is None:

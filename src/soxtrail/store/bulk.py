@@ -4,6 +4,9 @@ SQLAlchemy's `conn.execute(insert(table), rows)` processes every bind of every r
 Python; for ingest that is a third of the time. Here the SQL is built once per table and the
 values are converted once: instants to the spelling the engine stores (SQLite: naive UTC text
 in SQLAlchemy's format, which its DateTime reads back; PostgreSQL: aware datetimes).
+On PostgreSQL the rows go through `COPY ... FROM STDIN` (psycopg adapts each value as it
+would bind it), which the server loads several times faster than one INSERT per row; it is
+the same transaction, so a failure still rolls everything back.
 """
 
 from __future__ import annotations
@@ -42,5 +45,20 @@ def insert_rows(
     for column in columns:
         if column not in table.c:
             raise ValueError(f"{table.name} has no column {column}")
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table.name, tuple(columns), rows)
+        return
     sql = _sql(table.name, tuple(columns), conn.dialect.paramstyle)
     conn.exec_driver_sql(sql, list(rows))
+
+
+def _copy_rows(
+    conn: Connection, table_name: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    driver = conn.connection.driver_connection
+    assert driver is not None  # an open connection inside a transaction
+    # Identifiers come from our Table metadata (checked by insert_rows), values are copied.
+    statement = f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from soxtrail.domain.errors import NotFoundError
-from soxtrail.domain.evidence import Evidence, StoredEvidence
+from soxtrail.domain.evidence import Evidence, StoredEvidence, lookup_keys
 from soxtrail.domain.search import search_resource
 from soxtrail.ledger.canonical import unsafe_canonical_json_unvalidated
-from soxtrail.ledger.entries import content_id, raw_document_entry, record_entry
+from soxtrail.ledger.entries import content_id, raw_document_entry_json, record_entry_json
 from soxtrail.store.bulk import insert_rows, instant
 from soxtrail.store.ledger import LedgerWriter
 from soxtrail.store.tables import evidence, evidence_keys, raw_documents
@@ -125,6 +125,7 @@ class EvidenceWriter:
         known_docs = _existing(conn, raw_documents.c.sha256, list(pending.documents))
         known_recs = _existing(conn, evidence.c.id, list(pending.records))
         received = instant(conn, self.now)
+        sqlite = conn.dialect.name == "sqlite"
         doc_rows: list[tuple[Any, ...]] = []
         rec_rows: list[tuple[Any, ...]] = []
         key_rows: list[tuple[str, str, str]] = []
@@ -135,8 +136,8 @@ class EvidenceWriter:
                     continue
                 doc = pending.documents[key]
                 size = len(doc.content)
-                index = self.ledger.append(
-                    raw_document_entry(
+                index = self.ledger.append_canonical(
+                    raw_document_entry_json(
                         doc.sha256, doc.original_sha256, size, doc.source, doc.origin
                     )
                 )
@@ -161,13 +162,16 @@ class EvidenceWriter:
                     self.counts.records_seen += 1
                     continue
                 body, record = pending.records[key]
-                index = self.ledger.append(record_entry("evidence", key, record.kind.value))
+                document = record.to_json()  # cached by record_body
+                kind = document["kind"]
+                index = self.ledger.append_canonical(record_entry_json("evidence", key, kind))
                 rec_rows.append(
                     (
                         key,
-                        record.kind.value,
+                        kind,
                         record.source,
-                        instant(conn, record.occurred_at),
+                        (sqlite and _sqlite_instant(document["occurred_at"]))
+                        or instant(conn, record.occurred_at),
                         record.subject,
                         record.actor,
                         record.repo,
@@ -177,15 +181,28 @@ class EvidenceWriter:
                         record.raw_sha256,
                         body.decode("utf-8"),
                         index,
-                        search_resource(record.to_json()),
+                        search_resource(document),
                     )
                 )
-                key_rows.extend((name, value, key) for name, value in record.lookup_keys())
+                key_rows.extend((name, value, key) for name, value in lookup_keys(document))
                 self.counts.records_new += 1
         self.ledger.flush()
         insert_rows(conn, raw_documents, _DOC_COLUMNS, doc_rows)
         insert_rows(conn, evidence, _RECORD_COLUMNS, rec_rows)
         insert_rows(conn, evidence_keys, ("name", "value", "record_id"), key_rows)
+
+
+def _sqlite_instant(occurred_at: str) -> str | None:
+    """What `instant()` stores on SQLite, from the record's `occurred_at` as
+    `format_instant` wrote it (`2026-07-01T10:00:00.000000Z` -> `2026-07-01 10:00:00.000000`)
+    instead of formatting the datetime a second time; None for another shape (a year before
+    1000), which takes the slow way."""
+    if len(occurred_at) == _INSTANT_LENGTH and occurred_at[10] == "T":
+        return f"{occurred_at[:10]} {occurred_at[11:26]}"
+    return None
+
+
+_INSTANT_LENGTH = len("2026-07-01T10:00:00.000000Z")
 
 
 _DOC_COLUMNS = (

@@ -127,7 +127,10 @@ class LedgerWriter:
 
     def append(self, entry: Mapping[str, Any]) -> int:
         """Append one entry; returns its index (buffered until the next flush)."""
-        data = unsafe_canonical_json_unvalidated(entry)
+        return self.append_canonical(unsafe_canonical_json_unvalidated(entry))
+
+    def append_canonical(self, data: bytes) -> int:
+        """Append one entry given as its RFC 8785 bytes (e.g. `record_entry_json`)."""
         leaf = leaf_hash(data)
         index = self._builder.size
         for (level, node_index), node in self._builder.append(leaf):
