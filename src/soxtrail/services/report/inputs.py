@@ -28,7 +28,7 @@ from soxtrail.services import period as period_service
 from soxtrail.services import policy_input as pi
 from soxtrail.services.changeset import ChangeSet, build_change_set
 from soxtrail.store.control_runs import StoredResult
-from soxtrail.store.queries import by_commits, by_keys, by_subjects
+from soxtrail.store.queries import by_commits, by_keys, by_subjects, commits_of_repo
 
 
 @dataclass(frozen=True)
@@ -161,8 +161,13 @@ class InputBuilder:
         if key not in self._ranges:
             head = period_service.branch_tip(self.ctx, repo, branch, self.period.end)
             base = period_service.branch_tip(self.ctx, repo, branch, self.period.start)
+            # The walk takes the repository's commits in one query, not one per commit.
             self._ranges[key] = (
-                None if head is None else build_change_set(self.ctx.conn, repo, head, base)
+                None
+                if head is None
+                else build_change_set(
+                    self.ctx.conn, repo, head, base, commits=commits_of_repo(self.ctx.conn, repo)
+                )
             )
         return self._ranges[key]
 
