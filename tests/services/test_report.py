@@ -196,6 +196,25 @@ def test_traces_of_a_change_request_and_a_deployment(store: PackStore) -> None:
         assert deployed["pipeline"] and deployed["record"]["ledger_index"] >= 0
 
 
+def test_a_walk_over_preloaded_commits_is_the_walk_commit_by_commit(store: PackStore) -> None:
+    from soxtrail.services.changeset import walk
+    from soxtrail.store.queries import commits_of_repo, of_kind
+
+    with store.scenario.db.read() as conn:
+        commits = of_kind(conn, ["commit"])
+        repos = sorted({c.evidence.repo for c in commits if c.evidence.repo})
+        assert repos and len(commits) > 5
+        for repo in repos:
+            preloaded = commits_of_repo(conn, repo)
+            assert preloaded
+            for head in sorted(preloaded):
+                for base in (None, *sorted(preloaded)[:2]):
+                    alone = walk(conn, repo, head, base)
+                    bulk = walk(conn, repo, head, base, commits=preloaded)
+                    assert (bulk.shas, bulk.complete) == (alone.shas, alone.complete)
+                    assert [n.record for n in bulk.commits] == [n.record for n in alone.commits]
+
+
 def test_a_period_without_a_run_says_how_to_get_one(store: PackStore) -> None:
     with (
         store.scenario.db.read() as conn,

@@ -18,7 +18,7 @@ set, not of the repository.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -77,13 +77,24 @@ class ChangeSet:
 class _Graph:
     """Commit records of one repository, loaded on demand in batches."""
 
-    def __init__(self, conn: Connection, repo: str) -> None:
+    def __init__(
+        self, conn: Connection, repo: str, known: Mapping[str, StoredEvidence] | None = None
+    ) -> None:
         self.conn = conn
         self.repo = repo
         self.nodes: dict[str, CommitNode] = {}
+        self.known = known or {}
 
     def load(self, shas: Iterable[str]) -> None:
-        missing = [s for s in shas if s not in self.nodes]
+        missing = []
+        for sha in shas:
+            if sha in self.nodes:
+                continue
+            record = self.known.get(sha)
+            if record is not None:
+                self.nodes[sha] = CommitNode(sha, record)
+            else:
+                missing.append(sha)
         if not missing:
             return
         found = by_commits(self.conn, missing, ["commit"])
@@ -94,10 +105,20 @@ class _Graph:
 
 
 def walk(
-    conn: Connection, repo: str, head: str, base: str | None, *, since: datetime | None = None
+    conn: Connection,
+    repo: str,
+    head: str,
+    base: str | None,
+    *,
+    since: datetime | None = None,
+    commits: Mapping[str, StoredEvidence] | None = None,
 ) -> ChangeSet:
-    """The commits `head` reaches and `base` does not, newest first (step 1)."""
-    graph = _Graph(conn, repo)
+    """The commits `head` reaches and `base` does not, newest first (step 1).
+
+    `commits`: the repository's commit records preloaded in bulk
+    (`queries.commits_of_repo`), so that the walk does not query commit by commit; a commit
+    not among them is still looked up."""
+    graph = _Graph(conn, repo, commits)
     graph.load([head] + ([base] if base else []))
     flags: dict[str, int] = {head: _FROM_HEAD}
     if base:
@@ -219,10 +240,16 @@ def _claim_side_branch(
 
 
 def build_change_set(
-    conn: Connection, repo: str, head: str, base: str | None, *, since: datetime | None = None
+    conn: Connection,
+    repo: str,
+    head: str,
+    base: str | None,
+    *,
+    since: datetime | None = None,
+    commits: Mapping[str, StoredEvidence] | None = None,
 ) -> ChangeSet:
     """Walk and attribute: the change set between `base` and `head` in `repo`."""
-    change_set = walk(conn, repo, head, base, since=since)
+    change_set = walk(conn, repo, head, base, since=since, commits=commits)
     attribute(conn, change_set)
     return change_set
 

@@ -119,6 +119,22 @@ def _of_kind_query(
     return query if limit is None else query.limit(limit)
 
 
+def commits_of_repo(conn: Connection, repo: str) -> dict[str, StoredEvidence]:
+    """The newest commit record of each commit of `repo`, by sha, in one query: what
+    `by_commits` finds for each of them, restricted to the repository (a walk's preload)."""
+    query = (
+        select(evidence.c.commit_sha, *_COLUMNS)
+        .where(evidence.c.repo == repo, evidence.c.kind == "commit")
+        .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
+    )
+    out: dict[str, StoredEvidence] = {}
+    for row in conn.execute(query):
+        stored = _stored(row)
+        if stored.evidence.repo == repo:
+            out[str(row.commit_sha)] = stored  # time order: the newest wins
+    return out
+
+
 def of_kind(
     conn: Connection,
     kinds: Sequence[str],

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from soxtrail.domain.evidence import StoredEvidence
 from soxtrail.domain.facts import CommitFacts
 from soxtrail.domain.period import Period
 from soxtrail.ledger.canonical import canonical_json
@@ -28,7 +29,7 @@ from soxtrail.services import period as period_service
 from soxtrail.services import policy_input as pi
 from soxtrail.services.changeset import ChangeSet, build_change_set
 from soxtrail.store.control_runs import StoredResult
-from soxtrail.store.queries import by_commits, by_keys, by_subjects
+from soxtrail.store.queries import by_commits, by_keys, by_subjects, commits_of_repo
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class InputBuilder:
         self.period = period
         self._cache: dict[tuple[str, str], dict[str, Any] | None] = {}
         self._ranges: dict[tuple[str, str], ChangeSet | None] = {}
+        self._commits: dict[str, dict[str, StoredEvidence]] = {}
         self._batches: dict[str, list[dict[str, Any]]] = {}
 
     def document(self, population: str, subject: str) -> dict[str, Any] | None:
@@ -161,9 +163,16 @@ class InputBuilder:
         if key not in self._ranges:
             head = period_service.branch_tip(self.ctx, repo, branch, self.period.end)
             base = period_service.branch_tip(self.ctx, repo, branch, self.period.start)
-            self._ranges[key] = (
-                None if head is None else build_change_set(self.ctx.conn, repo, head, base)
-            )
+            if head is None:
+                self._ranges[key] = None
+            else:
+                # The walk takes the repository's commits in one query, not one per commit.
+                if repo not in self._commits:
+                    self._commits[repo] = commits_of_repo(self.ctx.conn, repo)
+                commits = self._commits[repo]
+                self._ranges[key] = build_change_set(
+                    self.ctx.conn, repo, head, base, commits=commits
+                )
         return self._ranges[key]
 
     def _commit_range(self, subject: str) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from soxtrail.domain.instants import format_instant
+from soxtrail.domain.instants import format_instant, utc
 from soxtrail.services.report.model import EXCEPTION_RESULTS, RESULT_ORDER, Report
 from soxtrail.store.control_runs import StoredResult
 
@@ -27,7 +27,8 @@ def _text(value: Any) -> str:
 
 
 def _when(stored: StoredResult) -> str:
-    return format_instant(stored.occurred_at)[:19].replace("T", " ") if stored.occurred_at else ""
+    """The result's instant to the second, UTC, as `YYYY-MM-DD HH:MM:SS`."""
+    return utc(stored.occurred_at).isoformat(" ", "seconds")[:19] if stored.occurred_at else ""
 
 
 class _Sheet:
@@ -322,20 +323,36 @@ def _control(report: Report, workbook: Any, section: Any) -> None:
         [40, 10, 20, 11, 10, 80, 14, 18, 20, 40],
     )
     ranks = {s.stored.subject: s.rank for s in section.sample}
+    waivers = report.waivers
+    # The population is most of the workbook: its rows are written cell by cell with the
+    # type known per column, and only the cells that hold something (a blank is no cell).
+    write_string, write_number = sheet.sheet.write_string, sheet.sheet.write_number
+    row = 0
     for p in report.population(section):
-        w = report.waivers.get(p.waiver or "")
-        sheet.add(
-            [
-                p.subject,
-                p.result.value,
-                _when(p),
-                ranks.get(p.subject, ""),
-                "yes" if p.result.value in EXCEPTION_RESULTS else "",
-                "\n".join(p.reasons),
-                p.waiver or "",
-                (w.approver or "") if w else "",
-                format_instant(w.expires_at) if w and w.expires_at else "",
-                " ".join(p.evidence),
-            ]
-        )
+        row += 1
+        result = p.result.value
+        if p.subject:
+            write_string(row, 0, _text(p.subject))
+        write_string(row, 1, result)
+        if p.occurred_at:
+            write_string(row, 2, _when(p))
+        rank = ranks.get(p.subject)
+        if rank is not None:
+            write_number(row, 3, rank)
+        if result in EXCEPTION_RESULTS:
+            write_string(row, 4, "yes")
+        reasons = "\n".join(p.reasons)
+        if reasons:
+            write_string(row, 5, _text(reasons))
+        if p.waiver:
+            write_string(row, 6, _text(p.waiver))
+            w = waivers.get(p.waiver)
+            if w is not None and w.approver:
+                write_string(row, 7, _text(w.approver))
+            if w is not None and w.expires_at:
+                write_string(row, 8, format_instant(w.expires_at))
+        evidence = " ".join(p.evidence)
+        if evidence:
+            write_string(row, 9, _text(evidence))
+    sheet.row = row
     sheet.close()
