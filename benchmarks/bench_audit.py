@@ -39,6 +39,7 @@ from benchmarks.common import (
     peak_rss_mb,
     percentile,
     postgres_server,
+    reset_peak_rss,
     scratch,
 )
 
@@ -87,6 +88,7 @@ def write_trail(path: Path, size: int) -> int:
 
 
 def _ingest_child(path: str, db_url: str | None, queue: Any) -> None:
+    reset_peak_rss()
     from soxtrail.config import load_config
     from soxtrail.services.clock import system_clock
     from soxtrail.services.ingest import ingest

@@ -16,7 +16,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Row, fresh_workspace, peak_rss_mb, postgres_server, scratch
+from benchmarks.common import (
+    Row,
+    fresh_workspace,
+    peak_rss_mb,
+    postgres_server,
+    reset_peak_rss,
+    scratch,
+)
 
 SECTION = "ingest"
 
@@ -54,6 +61,7 @@ def _write_inputs(root: Path, kind: str, n: int) -> Path:
 
 
 def _child(kind: str, n: int, db_url: str | None, queue: Any) -> None:
+    reset_peak_rss()
     from soxtrail.config import load_config
     from soxtrail.services.clock import system_clock
     from soxtrail.services.ingest import ingest

@@ -2,7 +2,7 @@
 
     python -m benchmarks.run            # full sizes (minutes)
     python -m benchmarks.run --quick    # small sizes, a smoke run
-    python -m benchmarks.run --only ingest,ledger
+    python -m benchmarks.run --only ingest,ledger   # replaces those sections of the docs
     python -m benchmarks.run --only audit --audit-gb 1 --audit-events 1e7
 
 Figures are measured on the machine that runs the command; docs/benchmarks.md records the
@@ -85,6 +85,18 @@ def _markdown(rows: list[Row], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _replace_sections(existing: str, rows: list[Row], command: str) -> str:
+    """`existing` with the sections of `rows` measured anew (by `command`, noted under each)."""
+    fresh = _markdown(rows, command).split("\n## ")[1:]
+    stamp = f"Re-measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}`."
+    head, *sections = existing.split("\n## ")
+    by_name = {section.split("\n", 1)[0]: section for section in sections}
+    for section in fresh:
+        name, body = section.split("\n", 1)
+        by_name[name] = f"{name}\n\n{stamp}\n{body}"
+    return "\n## ".join([head, *by_name.values()])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
@@ -110,9 +122,16 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         table.add_row(row.section, row.measure, row.shown(), row.unit, row.target, row.note)
     console.print(table)
-    if not args.no_write and not args.only:
-        command = "make bench" + (" (quick)" if args.quick else "")
-        DOCS.write_text(_markdown(rows, command))
+    if not args.no_write:
+        if args.only:
+            # Only the sections measured are replaced; each says when and by what command.
+            command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
+            command += f" --only {args.only}"
+            existing = DOCS.read_text() if DOCS.exists() else _markdown([], command)
+            DOCS.write_text(_replace_sections(existing, rows, command))
+        else:
+            command = "make bench" + (" (quick)" if args.quick else "")
+            DOCS.write_text(_markdown(rows, command))
         console.print(f"wrote {DOCS}")
     return 0
 
