@@ -129,9 +129,7 @@ def commits_of_repo(conn: Connection, repo: str) -> dict[str, StoredEvidence]:
     )
     out: dict[str, StoredEvidence] = {}
     for row in conn.execute(query):
-        stored = _stored(row)
-        if stored.evidence.repo == repo:
-            out[str(row.commit_sha)] = stored  # time order: the newest wins
+        out[str(row.commit_sha)] = _stored(row)  # time order: the newest wins
     return out
 
 
@@ -261,15 +259,16 @@ def stream_of_kind(
     end: datetime | None = None,
 ) -> Iterator[StoredEvidence]:
     """`of_kind`, streamed in time order (for reports over a whole period)."""
-    query = select(*_COLUMNS).where(evidence.c.kind.in_(list(kinds)))
-    if environment is not None:
-        query = query.where(evidence.c.environment == environment)
-    if start is not None:
-        query = query.where(evidence.c.occurred_at >= start)
-    if end is not None:
-        query = query.where(evidence.c.occurred_at < end)
-    query = query.order_by(evidence.c.occurred_at, evidence.c.ledger_index)
-    result = conn.execution_options(yield_per=1000).execute(query)
+    query = _of_kind_query(
+        repo=False,
+        environment=environment is not None,
+        start=start is not None,
+        end=end is not None,
+        limit=None,
+        newest_first=False,
+    )
+    params = {"kinds": list(kinds), "environment": environment, "start": start, "end": end}
+    result = conn.execution_options(yield_per=1000).execute(query, params)
     try:
         for row in result:
             yield _stored(row)
