@@ -16,7 +16,7 @@ from soxtrail.ledger.merkle import consistency_proof, inclusion_proof, root_at
 from soxtrail.ledger.note import NoteSigner, NoteVerifier
 from soxtrail.services.clock import Clock
 from soxtrail.store.database import Database
-from soxtrail.store.evidence import get_record
+from soxtrail.store.evidence import get_raw_document, get_record
 from soxtrail.store.ledger import (
     StoredCheckpoint,
     StoreNodeReader,
@@ -140,6 +140,26 @@ def prove(db: Database, ident: str) -> dict[str, Any]:
             ).scalar_one_or_none()
             document["record"] = json.loads(body) if body is not None else None
         return document
+
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def raw_document(db: Database, sha256: str) -> tuple[bytes, dict[str, Any]]:
+    """A raw document as stored: its bytes (after redaction, so the bytes whose SHA-256 its
+    ledger entry holds) and its metadata (source, media type, size, origin, the digest
+    before redaction, what was redacted, its ledger index).
+
+    Raises:
+        UsageError: `sha256` is not 64 lower-case hex digits.
+        NotFoundError: no document with that digest.
+    """
+    if not _SHA256_HEX.fullmatch(sha256):
+        raise UsageError(
+            f"a raw document is named by its SHA-256 (64 lower-case hex digits), not {sha256!r}"
+        )
+    with db.read() as conn:
+        return get_raw_document(conn, sha256)
 
 
 def consistency(db: Database, old_size: int, new_size: int | None) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from tests.interfaces.server.support import PEOPLE, Store
 ROLES = ("admin", "compliance", "approver", "engineer", "auditor", "ci")
 READ = {"admin", "compliance", "approver", "engineer", "auditor"}
 EVERYONE = READ | {"ci"}
+#: A raw document digest nothing has: authorization comes before the 404.
+UNKNOWN_DIGEST = "0" * 64
 JUNIT = (FIXTURES / "junit" / "gradle_single_suite.xml").read_bytes()
 #: A restore test (docs/sources/dr-test.md) long before any period the other tests read.
 DR_TEST = json.dumps(
@@ -63,6 +65,8 @@ TABLE: list[tuple[str, str, str, set[str]]] = [
     ("POST", "/api/v1/ledger/checkpoint", "", {"admin", "compliance"}),
     ("GET", "/api/v1/ledger/proofs/inclusion/1", "", READ),
     ("GET", "/api/v1/ledger/proofs/consistency?old=1", "", READ),
+    ("GET", f"/api/v1/raw-documents/{UNKNOWN_DIGEST}", "", READ),
+    ("GET", f"/api/v1/raw-documents/{UNKNOWN_DIGEST}/content", "", READ),
     ("GET", "/api/v1/search?actor=alice&on=2026-01-01", "", READ),
     ("POST", "/api/v1/reports", "report", {"admin", "compliance", "auditor"}),
     ("GET", "/api/v1/reports", "", READ),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -98,3 +101,43 @@ def test_the_search_page_links_each_hit_to_its_proofs(browser: TestClient) -> No
     assert page.text.count('href="/proofs/') == 6
     bad = browser.get("/search", params={"actor": "x", "on": "tomorrow"})
     assert bad.status_code == 400 and "expected YYYY-MM-DD" in bad.text
+
+
+def test_a_hit_leads_to_its_raw_document_and_the_download_is_the_ledgered_bytes(
+    browser: TestClient,
+) -> None:
+    page = browser.get("/search", params={"resource": "malicious-iam-user", "on": "2024-08-01"})
+    record_link, raw_link = re.findall(r'href="(/proofs/[0-9a-f]{64})"', page.text)[:2]
+    sha256 = raw_link.removeprefix("/proofs/")
+    record_page = browser.get(record_link)
+    assert f'href="/proofs/{sha256}"' in record_page.text  # the record names its document
+    raw_page = browser.get(raw_link)
+    assert raw_page.status_code == 200 and "The raw document" in raw_page.text
+    (download,) = re.findall(r'href="(/api/v1/raw-documents/[0-9a-f]{64}/content)"', raw_page.text)
+    response = browser.get(download)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-disposition"] == f'attachment; filename="{sha256}"'
+    assert response.headers["x-soxtrail-media-type"] == "application/json"
+    assert hashlib.sha256(response.content).hexdigest() == sha256
+    assert "malicious-iam-user" in json.dumps(json.loads(response.content))
+    meta = browser.get(f"/api/v1/raw-documents/{sha256}").json()
+    assert meta["source"] == "cloudtrail" and meta["size"] == len(response.content)
+    assert meta["content"] == download
+
+
+@pytest.mark.parametrize(
+    ("digest", "status", "code"),
+    [
+        pytest.param("0" * 64, 404, "not_found", id="unknown"),
+        pytest.param("ABC", 400, "usage", id="not-a-digest"),
+    ],
+)
+def test_a_raw_document_that_is_not_there_is_an_error(
+    ingested: TestClient, store: Store, digest: str, status: int, code: str
+) -> None:
+    for path in (f"/api/v1/raw-documents/{digest}", f"/api/v1/raw-documents/{digest}/content"):
+        response = ingested.get(path, headers=bearer(store, "auditor"))
+        assert response.status_code == status
+        assert response.json()["error"]["code"] == code

@@ -1,12 +1,13 @@
 """`POST /api/v1/ingest/{source}`, `POST /api/v1/attest/{kind}` and
-`POST /api/v1/attest/dr-test`: evidence in, as the CLI."""
+`POST /api/v1/attest/dr-test`: evidence in, as the CLI; `GET /api/v1/raw-documents/{sha256}`
+and `.../content`: a stored raw document back out, byte for byte."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from soxtrail.domain.errors import UsageError
@@ -14,6 +15,7 @@ from soxtrail.domain.roles import Permission
 from soxtrail.interfaces.server.metrics import Metrics
 from soxtrail.interfaces.server.security import require, server_state
 from soxtrail.interfaces.server.webhooks import read_body
+from soxtrail.services import ledger as ledger_service
 from soxtrail.services.ingest import AutoAdapter, IngestReport, ingest_body, parse_hints
 from soxtrail.services.users import Principal
 from soxtrail.sources.registry import all_adapters, get_adapter
@@ -136,3 +138,38 @@ async def attest(
     source = _ATTEST_SOURCE[kind]
     suffix = {"junit": ".xml", "sarif": ".sarif"}.get(source, ".json")
     return await _ingest(request, source, name or f"attest-{source}{suffix}", hints)
+
+
+Reader = Annotated[Principal, Depends(require(Permission.READ))]
+
+
+@router.get("/raw-documents/{sha256}", summary="A stored raw document's metadata")
+def raw_document(request: Request, sha256: str, _caller: Reader) -> dict[str, Any]:
+    """Source, media type, size, origin, the SHA-256 before redaction, what was redacted and
+    the ledger index of the document whose stored bytes have this SHA-256; `content` is where
+    to download those bytes."""
+    _content, meta = ledger_service.raw_document(server_state(request).db, sha256)
+    return {"schema": 1, **meta, "content": f"/api/v1/raw-documents/{sha256}/content"}
+
+
+@router.get(
+    "/raw-documents/{sha256}/content",
+    summary="A stored raw document's bytes",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def raw_document_content(request: Request, sha256: str, _caller: Reader) -> Response:
+    """The bytes as stored (secrets already redacted): their SHA-256 is `sha256`, the digest
+    the document's ledger entry holds, so an auditor can check a download against an
+    inclusion proof. Always an attachment of type `application/octet-stream` (the stored media
+    type is in `X-Soxtrail-Media-Type`): evidence is never rendered by the browser."""
+    content, meta = ledger_service.raw_document(server_state(request).db, sha256)
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{sha256}"',
+            "X-Content-Type-Options": "nosniff",
+            "X-Soxtrail-Media-Type": meta["media_type"],
+        },
+    )

@@ -228,5 +228,11 @@ def waiver_decide(
 
 @router.get("/proofs/{ident}")
 def proof(request: Request, ident: str, user: Reader) -> Response:
-    document = ledger_service.prove(server_state(request).db, ident)
-    return page(request, "proof.html", {"p": document, "ident": ident}, principal=user)
+    db = server_state(request).db
+    document = ledger_service.prove(db, ident)
+    entry = document["entry"]
+    raw = None
+    if entry.get("type") == "raw_document":
+        _content, raw = ledger_service.raw_document(db, entry["sha256"])
+    context = {"p": document, "ident": ident, "raw": raw}
+    return page(request, "proof.html", context, principal=user)
