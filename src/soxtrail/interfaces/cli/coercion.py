@@ -2,8 +2,8 @@
 
 Typer (0.2x with its own copy of Click) converts every parameter's value, defaults and
 absent options included, through a pydantic `TypeAdapter` it builds on first use: the first
-command to run imports pydantic and builds a core schema per parameter, about 0.15 s of CPU
-before a command does anything, a third of a `soxtrail gate --server` process. Our options
+command to run imports pydantic and builds a core schema per parameter, about 0.1 s of CPU
+before a command does anything, 40% of a `soxtrail gate --server` process. Our options
 are plain (`str`, `list[str]`, `int` and `float` with bounds, flags, enums, paths), and each
 has a conversion that needs no schema.
 
