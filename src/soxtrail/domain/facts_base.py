@@ -20,4 +20,4 @@ Instant = Annotated[datetime, AfterValidator(utc), PlainSerializer(format_instan
 class Facts(BaseModel):
     """Base of every facts model: immutable, and strict about unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)

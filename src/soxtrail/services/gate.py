@@ -42,7 +42,6 @@ from soxtrail.services.inputs import deployment_input
 from soxtrail.services.records import own_item, record_id, store_own
 from soxtrail.services.waivers import apply_waivers, load_waivers
 from soxtrail.store.database import Database
-from soxtrail.store.evidence import get_record
 from soxtrail.store.queries import by_commits, commit_prefix, exact_commit
 
 #: How results combine into a control's verdict: the worst one wins.
@@ -263,6 +262,8 @@ def _record(
     db: Database, decision: GateDecision, *, signer: NoteSigner, origin: str, clock: Clock
 ) -> None:
     """Step 6: the decision and its input become evidence, ledgered, with a checkpoint."""
+    from soxtrail.store.evidence import get_record  # the store's writers: not for a dry run
+
     summary = decision.to_json()
     facts = DecisionFacts(
         decision="allow" if decision.allowed else "deny",

@@ -117,7 +117,8 @@ def test_an_answer_that_is_not_a_decision_is_never_an_allow(tmp_path: Path) -> N
 
 
 #: What a pipeline asking the server for a decision must not load: the store, the policy
-#: engine and library, the configuration's models, the ledger, the server and the renderers.
+#: engine and library, the configuration's models, the ledger, the server, the renderers, and
+#: pydantic (Typer converts option values with it; `interfaces/cli/coercion.py` does without).
 _NOT_FOR_A_REMOTE_GATE = (
     "sqlalchemy",
     "alembic",
@@ -135,6 +136,8 @@ _NOT_FOR_A_REMOTE_GATE = (
     "openpyxl",
     "pygments",
     "rich",
+    "pydantic",
+    "pydantic_core",
     "soxtrail.config",
     "soxtrail.store",
     "soxtrail.services",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import traceback
 from collections.abc import Iterator, MutableMapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from typer.main import get_command_from_info, get_group_from_info
 
 from soxtrail import __version__
 from soxtrail.domain.errors import SoxtrailError
+from soxtrail.interfaces.cli.coercion import install_plain_conversion
 from soxtrail.interfaces.cli.context import CliState
 
 #: Every command and command group of the root, with the module (of this package) whose
@@ -68,6 +68,8 @@ def module_commands(module_name: str) -> dict[str, Any]:
     for group_info in holder.registered_groups:
         group = get_group_from_info(group_info, suggest_commands=app.suggest_commands, **settings)
         commands[str(group.name)] = group
+    for command in commands.values():
+        install_plain_conversion(command)
     return commands
 
 
@@ -101,10 +103,12 @@ class _LazyCommands(MutableMapping[str, Any]):
 
 
 class LazyGroup(TyperGroup):
-    """The root group: its commands' modules load when a command is resolved."""
+    """The root group: its commands' modules load when a command is resolved, and every
+    parameter converts its plain values without pydantic (`coercion`)."""
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
+        install_plain_conversion(self)
         self.commands = _LazyCommands(self.commands)
 
 
@@ -180,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         sys.stderr.write(f"soxtrail: internal error: {type(exc).__name__}: {exc}\n")
         if _debug_env():
+            import traceback
+
             traceback.print_exc()
         else:
             sys.stderr.write("set SOXTRAIL_DEBUG=1 for the traceback, and please report it\n")
