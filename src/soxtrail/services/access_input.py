@@ -373,14 +373,19 @@ def _observed(stored: StoredEvidence) -> datetime | None:
     return None
 
 
+def account_family(account_type: str | None) -> str:
+    """The snapshot family (`_family`) of an account record of this `account_type`."""
+    directory = (IDENTITY_CENTER_USER, DIRECTORY_GROUP, ORGANIZATION)
+    return account_type if account_type in directory else ""
+
+
 def _family(stored: StoredEvidence) -> str:
     """Which of a provider's documents a snapshot record comes from, when the provider has
     several read apart: IAM Identity Center's users, groups and group memberships each have
     their own snapshot beside the credential report and the account assignments."""
     facts = stored.evidence.facts
-    directory = (IDENTITY_CENTER_USER, DIRECTORY_GROUP, ORGANIZATION)
-    if isinstance(facts, IdentityFacts) and facts.account_type in directory:
-        return facts.account_type
+    if isinstance(facts, IdentityFacts) and (family := account_family(facts.account_type)):
+        return family
     if isinstance(facts, MembershipFacts) and facts.group_kind == DIRECTORY_GROUP_KIND:
         return DIRECTORY_GROUP_KIND
     return ""

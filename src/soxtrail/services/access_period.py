@@ -10,8 +10,11 @@ populations"):
 - `leaver_batches` (population `leaver`, AC-02): every person the HR roster says was
   terminated, whose termination date falls in the period or who still holds an account that
   is not disabled at its end; with all their accounts in the system's access-scoped
-  providers, when each was disabled, their last sign-in and their audit events after the
-  termination, counted in business days (`[changes] holidays`).
+  providers (current ones, and those held at the termination or listed by a snapshot after
+  it that the latest snapshot no longer lists), when each was disabled, their last sign-in
+  and their audit events after the termination, counted in business days (`[changes]
+  holidays`); and the providers read before their start and next only after their
+  termination, where none of their accounts was found (`unobserved_providers`: unknown).
 - `sod_batches` (population `sod`, AC-05): for each `[[access.sod]]` rule and each person
   with access to the system who holds at least one side of it (across every provider,
   through the person mapping), subject `<rule>:<person>`; and each access grant of the
@@ -24,10 +27,16 @@ controls compare.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from soxtrail.domain.access_facts import AccessGrantFacts, AuditEventFacts, IdentityFacts
+from soxtrail.domain.access_facts import (
+    DIRECTORY_GROUP,
+    ORGANIZATION,
+    AccessGrantFacts,
+    AuditEventFacts,
+    IdentityFacts,
+)
 from soxtrail.domain.access_scope import MembershipPatterns
 from soxtrail.domain.period import Period
 from soxtrail.policy.library import Library
@@ -36,12 +45,16 @@ from soxtrail.services.access_input import (
     NOT_DISABLED,
     AccessAccount,
     Account,
+    HrPerson,
     Membership,
+    ProviderSnapshot,
     SystemAccess,
+    account_family,
     accounts_of_person,
     provider_snapshots,
     system_access,
 )
+from soxtrail.sources.snapshots import EPOCH
 from soxtrail.store.queries import by_keys, by_subjects, of_kind
 
 if TYPE_CHECKING:
@@ -49,6 +62,8 @@ if TYPE_CHECKING:
 
 #: Audit events listed per leaver account (the newest after the termination).
 MAX_ACTIVITY = 20
+#: The smallest step after an instant: a snapshot "as of" a record's time includes it.
+_INSTANT = timedelta(microseconds=1)
 
 
 def as_of(ctx: pi.Context, period: Period) -> datetime:
@@ -244,40 +259,93 @@ def _unknown_account(item: AccessAccount) -> dict[str, Any]:
     }
 
 
-def _removed_by(ctx: pi.Context, account: Account, since: datetime, until: datetime) -> datetime:
-    """The observation time of the first snapshot of the account's provider after `since`
-    that no longer lists the account (an upper bound on when it was removed); `until` when
-    no observed snapshot says."""
+def _removed_by(ctx: pi.Context, account: Account, seen: datetime, until: datetime) -> datetime:
+    """The observation time of the first snapshot of the account's provider (and document
+    family: Identity Center users apart from the credential report) after `seen`, its last
+    sighting, that no longer lists the account: an upper bound on when it was removed;
+    `until` when no observed snapshot says."""
+    family = account_family(account.account_type)
     present: dict[datetime, bool] = {}
-    for stored in of_kind(ctx.conn, ["identity"], start=since, end=until):
+    for stored in of_kind(ctx.conn, ["identity"], start=seen, end=until):
         facts = stored.evidence.facts
         if not isinstance(facts, IdentityFacts) or facts.provider != account.provider:
             continue
         if facts.observed_at is None or facts.aspect != "account":
             continue
+        if account_family(facts.account_type) != family or facts.observed_at <= seen:
+            continue
         present[facts.observed_at] = present.get(facts.observed_at, False) or (
             facts.account_id == account.account_id
         )
-    return min((t for t, seen in present.items() if not seen), default=until)
+    return min((t for t, listed in present.items() if not listed), default=until)
+
+
+def _sightings(
+    ctx: pi.Context, access: SystemAccess, person: str, since: datetime, until: datetime
+) -> dict[str, dict[str, datetime]]:
+    """provider -> account id -> the last observed snapshot from `since` (the termination)
+    to `until` that lists an account of `person`, in the access-scoped providers."""
+    out: dict[str, dict[str, datetime]] = {}
+    resolver = access.resolver
+    for stored in of_kind(ctx.conn, ["identity"], start=since, end=until):
+        facts = stored.evidence.facts
+        if not isinstance(facts, IdentityFacts) or facts.provider not in access.providers:
+            continue
+        if facts.observed_at is None or facts.aspect != "account":
+            continue
+        if facts.account_type in (DIRECTORY_GROUP, ORGANIZATION):
+            continue
+        if resolver.is_service_account(facts.login, facts.email):
+            continue
+        if resolver.person_of(facts.login, facts.email) != person:
+            continue
+        seen = out.setdefault(facts.provider, {})
+        seen[facts.account_id] = max(facts.observed_at, seen.get(facts.account_id, EPOCH))
+    return out
 
 
 def _vanished_accounts(
-    ctx: pi.Context, access: SystemAccess, person: str, termination: datetime, at: datetime
+    ctx: pi.Context,
+    access: SystemAccess,
+    then: dict[str, ProviderSnapshot],
+    person: str,
+    *,
+    termination: datetime,
+    at: datetime,
 ) -> list[dict[str, Any]]:
-    """Accounts the person held at the termination that the latest snapshot no longer lists
-    (Okta's user list leaves deprovisioned users out): status `removed`, disabled at the
-    first snapshot without them, so that a late removal is not mistaken for no account."""
-    then = provider_snapshots(ctx.conn, termination)
+    """Accounts the person held at the termination, or that a snapshot after it listed,
+    which the latest snapshot no longer lists (Okta's user list leaves deprovisioned users
+    out). Each is judged on its last sighting: disabled then, when it was disabled;
+    otherwise status `removed`, disabled at the first snapshot without it, so that a late
+    removal is not mistaken for no account. An account first seen after the termination
+    (a joiner who left before any earlier read showed them) counts like any other. `then`
+    is every provider's snapshot as of the termination."""
+    sightings = _sightings(ctx, access, person, termination, at)
     out = []
     for provider in access.providers:
-        if provider not in then or provider not in access.snapshots:
+        if provider not in access.snapshots:
             continue
         now = access.snapshots[provider].accounts
-        for account in accounts_of_person({provider: then[provider]}, access.resolver, person):
-            if account.account_id in now:
-                continue
-            removed = _removed_by(ctx, account, termination, at)
+        held = {
+            a.account_id: a
+            for a in (
+                accounts_of_person({provider: then[provider]}, access.resolver, person)
+                if provider in then
+                else []
+            )
+        }
+        seen = sightings.get(provider, {})
+        for account_id in sorted((set(held) | set(seen)) - set(now)):
+            account = held.get(account_id)
+            if account_id in seen:
+                snapshot = provider_snapshots(ctx.conn, seen[account_id] + _INSTANT)
+                account = snapshot[provider].accounts.get(account_id, account)
+            assert account is not None  # held, or listed in the snapshot that saw it
             item = _leaver_account(ctx, account, termination, at)
+            if account.status not in (None, *NOT_DISABLED) and item["disabled_at"] is not None:
+                out.append(item)  # disabled when last seen: judged on when
+                continue
+            removed = _removed_by(ctx, account, seen.get(account_id, account.observed_at), at)
             item.update(
                 {
                     "status": "removed",
@@ -287,6 +355,26 @@ def _vanished_accounts(
                 }
             )
             out.append(item)
+    return out
+
+
+def _unobserved(
+    access: SystemAccess,
+    hr: HrPerson,
+    termination: datetime,
+    then: dict[str, ProviderSnapshot],
+    found: set[str],
+) -> list[dict[str, Any]]:
+    """Access-scoped providers read before the person started and next only after the
+    termination, where no account of theirs was found: whether they had one there while
+    employed, and when it went, is unknown (a joiner who left between two reads)."""
+    out = []
+    for provider in access.providers:
+        before = then[provider].observed_at if provider in then else None
+        if provider in found or before is None or hr.start_date is None:
+            continue
+        if before < hr.start_date <= termination:
+            out.append({"provider": provider, "snapshot_at": pi.epoch(before)})
     return out
 
 
@@ -310,7 +398,10 @@ def leaver_batches(ctx: pi.Context, library: Library, period: Period) -> Iterato
             for a in access.accounts
             if a.person == hr.person and a.account is None
         ]
-        accounts += _vanished_accounts(ctx, access, hr.person, termination, at)
+        then = provider_snapshots(ctx.conn, termination)
+        accounts += _vanished_accounts(ctx, access, then, hr.person, termination=termination, at=at)
+        found = {str(a["provider"]) for a in accounts}
+        unobserved = _unobserved(access, hr, termination, then, found)
         still_open = any(a["status"] in (None, *NOT_DISABLED) for a in accounts)
         if termination < period.start and not still_open and not access.missing_providers:
             continue
@@ -321,10 +412,12 @@ def leaver_batches(ctx: pi.Context, library: Library, period: Period) -> Iterato
                 "person_id": hr.person_id,
                 "name": hr.name,
                 "manager": hr.manager,
+                "start_date": pi.epoch(hr.start_date),
                 "termination_date": pi.epoch(termination),
                 "business_days_since_termination": ctx.business_days(termination, at),
                 "accounts": sorted(accounts, key=lambda a: str(a["subject"])),
                 "missing_providers": list(access.missing_providers),
+                "unobserved_providers": unobserved,
                 "evidence": [hr.evidence],
             }
         )
