@@ -158,12 +158,14 @@ def identity_center(
     group_members: Sequence[tuple[str, str]] = (),
     assignments: Sequence[tuple[str, str, str, str]] = (),
     permission_sets: Sequence[tuple[str, str]] = (),
+    disabled: Sequence[str] = (),
 ) -> None:
     """Ingest an Identity Center read at `as_of` (module docstring): users (id, user name,
     email), groups (id, name), group memberships (group id, user id), account assignments
     (account, permission set ARN, USER|GROUP, principal id), permission sets (ARN, name).
     The member list of every group in `groups` or `group_members` is read in full (one
-    `ListGroupMemberships` document each); a group in neither is never read."""
+    `ListGroupMemberships` document each); a group in neither is never read. Users whose
+    id is in `disabled` have `UserStatus` DISABLED; the others have no `UserStatus`."""
     read = dict.fromkeys([gid for gid, _ in groups] + [gid for gid, _ in group_members])
     documents: list[tuple[str, object]] = [
         (
@@ -177,6 +179,7 @@ def identity_center(
                         "Name": {"GivenName": name.title(), "FamilyName": "Example"},
                         "DisplayName": f"{name.title()} Example",
                         "Emails": [{"Value": email, "Type": "work", "Primary": True}],
+                        **({"UserStatus": "DISABLED"} if user_id in disabled else {}),
                     }
                     for user_id, name, email in users
                 ]

@@ -195,3 +195,18 @@ def test_a_later_empty_read_removes_the_access_an_earlier_read_gave(
     with ws.context() as ctx:
         access = system_access(ctx)
     assert sorted(a.subject for a in access.accounts) == ["aws-iam:frank"]
+
+
+def test_a_disabled_user_holds_no_active_access(ws: AccessWorkspace) -> None:
+    """The Identity Store `User` carries `UserStatus`: erin, DISABLED, stays in the
+    population (her group still holds the permission set) with a disabled account, which
+    AC-01 and AC-02 read as no active access; frank, without the field, is active."""
+    read(ws, disabled=[ERIN])
+    with ws.context() as ctx:
+        access = system_access(ctx)
+    status = {
+        a.subject: (a.account.status, a.account.provider_status)
+        for a in access.accounts
+        if a.account is not None
+    }
+    assert status == {"aws-iam:erin": ("disabled", "DISABLED"), "aws-iam:frank": ("active", None)}

@@ -41,7 +41,7 @@ def test_list_users() -> None:
     assert (facts.provider, facts.account_id, facts.login) == ("aws-iam", ALICE, "alice")
     assert facts.email == "alice@acme.example"  # the Primary one, not the first
     assert facts.display_name == "Alice Example"
-    assert (facts.status, facts.provider_status) == ("active", None)  # ListUsers does not say
+    assert (facts.status, facts.provider_status) == ("active", None)  # no UserStatus: active
     assert (facts.account_type, facts.sso, facts.mfa_enrolled) == (
         "identity_center_user",
         True,
