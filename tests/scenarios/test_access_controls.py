@@ -34,8 +34,15 @@ from soxtrail.policy.library import load_library
 from soxtrail.services import policy_input as pi
 from soxtrail.services.report.inputs import InputBuilder
 from soxtrail.services.waivers import decide_waiver, request_waiver
-from tests.access_workspace import AccessWorkspace, hr_csv, okta_factor, okta_user
-from tests.helpers import Verdicts, corpus, period_verdicts
+from tests.access_workspace import (
+    ADMIN_SET,
+    AccessWorkspace,
+    hr_csv,
+    identity_center,
+    okta_factor,
+    okta_user,
+)
+from tests.helpers import FIXTURES, Verdicts, corpus, period_verdicts
 
 CONFIG = """
 [identities]
@@ -442,3 +449,56 @@ def test_joiner_who_left_between_two_reads_fails_as_unknown(world: World) -> Non
             ),
         ),
     )
+
+
+def test_identity_center_removal_is_dated_by_the_user_list_not_the_credential_report(
+    tmp_path: Path,
+) -> None:
+    """Erin (an Identity Center user in a group holding AdministratorAccess) leaves on
+    Wednesday 8 July; the IAM credential report read on 9 July does not list Identity Center
+    users, so it says nothing about her: her removal is dated by the 13 July user list, the
+    first without her (3 business days: late)."""
+    ws = AccessWorkspace(
+        tmp_path / "ic",
+        '[[systems]]\nname = "billing"\nrepos = ["acme/billing"]\n'
+        'access = ["aws-iam:111122223333"]\n',
+    )
+    try:
+        erin = ("9067-erin", "erin", "erin@acme.example")
+        frank = ("9067-frank", "frank", "frank@acme.example")
+        read = {
+            "groups": [("a4f8-admins", "platform-admins")],
+            "assignments": [("111122223333", ADMIN_SET, "GROUP", "a4f8-admins")],
+        }
+        identity_center(
+            ws,
+            "2026-07-07T00:00:00Z",
+            users=[erin, frank],
+            group_members=[("a4f8-admins", "9067-erin")],
+            **read,  # type: ignore[arg-type]
+        )
+        report = FIXTURES / "aws-iam" / "credential_report.csv"
+        ws.ingest("aws-iam", report, as_of="2026-07-09T00:00:00Z")
+        identity_center(ws, "2026-07-13T00:00:00Z", users=[frank], **read)  # type: ignore[arg-type]
+        roster = [
+            {
+                "person": "E7",
+                "email": "erin@acme.example",
+                "status": "terminated",
+                "start_date": "2024-01-08",
+                "termination_date": "2026-07-08",
+            }
+        ]
+        ws.ingest("hr-roster", ws.write("roster.csv", hr_csv(roster)), as_of="2026-07-13T00:00:00Z")
+        verdicts = period_verdicts(ws.db, ws.config, ws.signer, "2026-07", clock=lambda: NOW)
+        assert verdicts[("AC-02", "erin@acme.example")] == (
+            "fail",
+            (
+                (
+                    "aws-iam:erin was disabled on 2026-07-13 00:00 UTC, 3 business day(s) "
+                    "after the termination on 2026-07-08 00:00 UTC (allowed: 1)"
+                ),
+            ),
+        )
+    finally:
+        ws.close()

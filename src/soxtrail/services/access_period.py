@@ -266,18 +266,25 @@ def _removed_by(ctx: pi.Context, account: Account, seen: datetime, until: dateti
     `until` when no observed snapshot says."""
     family = account_family(account.account_type)
     present: dict[datetime, bool] = {}
-    for stored in of_kind(ctx.conn, ["identity"], start=seen, end=until):
-        facts = stored.evidence.facts
-        if not isinstance(facts, IdentityFacts) or facts.provider != account.provider:
+    for facts, observed in _account_reads(ctx, seen, until):
+        if facts.provider != account.provider or account_family(facts.account_type) != family:
             continue
-        if facts.observed_at is None or facts.aspect != "account":
-            continue
-        if account_family(facts.account_type) != family or facts.observed_at <= seen:
-            continue
-        present[facts.observed_at] = present.get(facts.observed_at, False) or (
-            facts.account_id == account.account_id
-        )
+        if observed > seen:
+            present[observed] = present.get(observed, False) or (
+                facts.account_id == account.account_id
+            )
     return min((t for t, listed in present.items() if not listed), default=until)
+
+
+def _account_reads(
+    ctx: pi.Context, start: datetime, end: datetime
+) -> Iterator[tuple[IdentityFacts, datetime]]:
+    """Account records (not factor lists) of observed snapshots from `start` to `end`, with
+    their observation times."""
+    for stored in of_kind(ctx.conn, ["identity"], start=start, end=end):
+        facts = stored.evidence.facts
+        if isinstance(facts, IdentityFacts) and facts.aspect == "account" and facts.observed_at:
+            yield facts, facts.observed_at
 
 
 def _sightings(
@@ -287,11 +294,8 @@ def _sightings(
     to `until` that lists an account of `person`, in the access-scoped providers."""
     out: dict[str, dict[str, datetime]] = {}
     resolver = access.resolver
-    for stored in of_kind(ctx.conn, ["identity"], start=since, end=until):
-        facts = stored.evidence.facts
-        if not isinstance(facts, IdentityFacts) or facts.provider not in access.providers:
-            continue
-        if facts.observed_at is None or facts.aspect != "account":
+    for facts, observed in _account_reads(ctx, since, until):
+        if facts.provider not in access.providers:
             continue
         if facts.account_type in (DIRECTORY_GROUP, ORGANIZATION):
             continue
@@ -300,7 +304,7 @@ def _sightings(
         if resolver.person_of(facts.login, facts.email) != person:
             continue
         seen = out.setdefault(facts.provider, {})
-        seen[facts.account_id] = max(facts.observed_at, seen.get(facts.account_id, EPOCH))
+        seen[facts.account_id] = max(observed, seen.get(facts.account_id, EPOCH))
     return out
 
 
