@@ -464,6 +464,13 @@ def _accounts(provider: str, records: Sequence[StoredEvidence]) -> dict[str, Acc
     return out
 
 
+def account_of(stored: StoredEvidence) -> Account:
+    """One account record (not a factor list) as an `Account` of its own."""
+    facts = _identity_facts(stored)
+    assert facts is not None
+    return _accounts(facts.provider, [stored])[facts.account_id]
+
+
 def membership_key(m: Membership) -> tuple[str, str, str]:
     """A current membership's key: an AWS account assignment per permission set (a principal
     can hold several in one account), any other membership per group and member."""

@@ -27,7 +27,7 @@ controls compare.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from soxtrail.domain.access_facts import (
@@ -38,6 +38,7 @@ from soxtrail.domain.access_facts import (
     IdentityFacts,
 )
 from soxtrail.domain.access_scope import MembershipPatterns
+from soxtrail.domain.evidence import StoredEvidence
 from soxtrail.domain.period import Period
 from soxtrail.policy.library import Library
 from soxtrail.services import policy_input as pi
@@ -50,11 +51,11 @@ from soxtrail.services.access_input import (
     ProviderSnapshot,
     SystemAccess,
     account_family,
+    account_of,
     accounts_of_person,
     provider_snapshots,
     system_access,
 )
-from soxtrail.sources.snapshots import EPOCH
 from soxtrail.store.queries import by_keys, by_subjects, of_kind
 
 if TYPE_CHECKING:
@@ -62,8 +63,6 @@ if TYPE_CHECKING:
 
 #: Audit events listed per leaver account (the newest after the termination).
 MAX_ACTIVITY = 20
-#: The smallest step after an instant: a snapshot "as of" a record's time includes it.
-_INSTANT = timedelta(microseconds=1)
 
 
 def as_of(ctx: pi.Context, period: Period) -> datetime:
@@ -259,63 +258,69 @@ def _unknown_account(item: AccessAccount) -> dict[str, Any]:
     }
 
 
-def _removed_by(ctx: pi.Context, account: Account, seen: datetime, until: datetime) -> datetime:
-    """The observation time of the first snapshot of the account's provider (and document
-    family: Identity Center users apart from the credential report) after `seen`, its last
-    sighting, that no longer lists the account: an upper bound on when it was removed;
-    `until` when no observed snapshot says."""
-    family = account_family(account.account_type)
-    present: dict[datetime, bool] = {}
-    for facts, observed in _account_reads(ctx, seen, until):
-        if facts.provider != account.provider or account_family(facts.account_type) != family:
-            continue
-        if observed > seen:
-            present[observed] = present.get(observed, False) or (
-                facts.account_id == account.account_id
-            )
-    return min((t for t, listed in present.items() if not listed), default=until)
+class _Reads:
+    """The observed account records of the access-scoped providers from `since` (the
+    earliest termination) to `until`, read once for every leaver: which snapshot times each
+    provider's document family has, which of them list each account, and each account's
+    newest record and person."""
 
+    def __init__(self, ctx: pi.Context, access: SystemAccess, since: datetime, until: datetime):
+        self.until = until
+        self.times: dict[tuple[str, str], set[datetime]] = {}
+        self.listed: dict[tuple[str, str], set[datetime]] = {}
+        self.newest: dict[tuple[str, str], StoredEvidence] = {}
+        for stored in of_kind(ctx.conn, ["identity"], start=since, end=until):
+            facts = stored.evidence.facts
+            if not isinstance(facts, IdentityFacts) or facts.provider not in access.providers:
+                continue
+            if facts.aspect != "account" or facts.observed_at is None:
+                continue
+            family = (facts.provider, account_family(facts.account_type))
+            key = (facts.provider, facts.account_id)
+            self.times.setdefault(family, set()).add(facts.observed_at)
+            self.listed.setdefault(key, set()).add(facts.observed_at)
+            self.newest[key] = stored  # oldest first: the last one is the newest
+        resolver = access.resolver
+        self.people: dict[str, list[tuple[str, str]]] = {}
+        for key, stored in self.newest.items():
+            facts = stored.evidence.facts
+            assert isinstance(facts, IdentityFacts)
+            if facts.account_type in (DIRECTORY_GROUP, ORGANIZATION):
+                continue
+            if resolver.is_service_account(facts.login, facts.email):
+                continue
+            person = resolver.person_of(facts.login, facts.email)
+            if person is not None:
+                self.people.setdefault(person, []).append(key)
 
-def _account_reads(
-    ctx: pi.Context, start: datetime, end: datetime
-) -> Iterator[tuple[IdentityFacts, datetime]]:
-    """Account records (not factor lists) of observed snapshots from `start` to `end`, with
-    their observation times."""
-    for stored in of_kind(ctx.conn, ["identity"], start=start, end=end):
-        facts = stored.evidence.facts
-        if isinstance(facts, IdentityFacts) and facts.aspect == "account" and facts.observed_at:
-            yield facts, facts.observed_at
+    def sightings(self, person: str, since: datetime) -> dict[tuple[str, str], datetime]:
+        """(provider, account id) -> the last snapshot at or after `since` that lists an
+        account of `person`."""
+        out = {}
+        for key in self.people.get(person, []):
+            last = max(self.listed[key])
+            if last >= since:
+                out[key] = last
+        return out
 
-
-def _sightings(
-    ctx: pi.Context, access: SystemAccess, person: str, since: datetime, until: datetime
-) -> dict[str, dict[str, datetime]]:
-    """provider -> account id -> the last observed snapshot from `since` (the termination)
-    to `until` that lists an account of `person`, in the access-scoped providers."""
-    out: dict[str, dict[str, datetime]] = {}
-    resolver = access.resolver
-    for facts, observed in _account_reads(ctx, since, until):
-        if facts.provider not in access.providers:
-            continue
-        if facts.account_type in (DIRECTORY_GROUP, ORGANIZATION):
-            continue
-        if resolver.is_service_account(facts.login, facts.email):
-            continue
-        if resolver.person_of(facts.login, facts.email) != person:
-            continue
-        seen = out.setdefault(facts.provider, {})
-        seen[facts.account_id] = max(observed, seen.get(facts.account_id, EPOCH))
-    return out
+    def removed_by(self, account: Account, seen: datetime) -> datetime:
+        """The first snapshot of the account's provider and document family (Identity Center
+        users apart from the credential report) after `seen`, its last sighting, that no
+        longer lists it: an upper bound on when it was removed; `until` when none says."""
+        family = (account.provider, account_family(account.account_type))
+        listed = self.listed.get((account.provider, account.account_id), set())
+        later = [t for t in self.times.get(family, ()) if t > seen and t not in listed]
+        return min(later, default=self.until)
 
 
 def _vanished_accounts(
     ctx: pi.Context,
     access: SystemAccess,
+    reads: _Reads,
     then: dict[str, ProviderSnapshot],
-    person: str,
     *,
+    person: str,
     termination: datetime,
-    at: datetime,
 ) -> list[dict[str, Any]]:
     """Accounts the person held at the termination, or that a snapshot after it listed,
     which the latest snapshot no longer lists (Okta's user list leaves deprovisioned users
@@ -324,7 +329,7 @@ def _vanished_accounts(
     removal is not mistaken for no account. An account first seen after the termination
     (a joiner who left before any earlier read showed them) counts like any other. `then`
     is every provider's snapshot as of the termination."""
-    sightings = _sightings(ctx, access, person, termination, at)
+    sightings = reads.sightings(person, termination)
     out = []
     for provider in access.providers:
         if provider not in access.snapshots:
@@ -338,18 +343,18 @@ def _vanished_accounts(
                 else []
             )
         }
-        seen = sightings.get(provider, {})
+        seen = {a: t for (p, a), t in sightings.items() if p == provider}
         for account_id in sorted((set(held) | set(seen)) - set(now)):
-            account = held.get(account_id)
-            if account_id in seen:
-                snapshot = provider_snapshots(ctx.conn, seen[account_id] + _INSTANT)
-                account = snapshot[provider].accounts.get(account_id, account)
-            assert account is not None  # held, or listed in the snapshot that saw it
-            item = _leaver_account(ctx, account, termination, at)
+            account = (
+                account_of(reads.newest[(provider, account_id)])
+                if account_id in seen
+                else held[account_id]
+            )
+            item = _leaver_account(ctx, account, termination, reads.until)
             if account.status not in (None, *NOT_DISABLED) and item["disabled_at"] is not None:
                 out.append(item)  # disabled when last seen: judged on when
                 continue
-            removed = _removed_by(ctx, account, seen.get(account_id, account.observed_at), at)
+            removed = reads.removed_by(account, seen.get(account_id, account.observed_at))
             item.update(
                 {
                     "status": "removed",
@@ -389,10 +394,17 @@ def leaver_batches(ctx: pi.Context, library: Library, period: Period) -> Iterato
     scoped = {p: access.snapshots[p] for p in access.providers if p in access.snapshots}
     leavers: list[dict[str, Any]] = []
     when: dict[str, datetime] = {}
-    for hr in access.roster.terminated() if access.providers else []:
+    terminated = [
+        hr
+        for hr in (access.roster.terminated() if access.providers else [])
+        if hr.termination_date is not None and hr.termination_date < at
+    ]
+    earliest = min((hr.termination_date for hr in terminated if hr.termination_date), default=at)
+    reads = _Reads(ctx, access, earliest, at)
+    snapshots_then: dict[datetime, dict[str, ProviderSnapshot]] = {}
+    for hr in terminated:
         termination = hr.termination_date
-        if termination is None or termination >= at:
-            continue
+        assert termination is not None
         accounts = [
             _leaver_account(ctx, a, termination, at)
             for a in accounts_of_person(scoped, access.resolver, hr.person)
@@ -402,8 +414,12 @@ def leaver_batches(ctx: pi.Context, library: Library, period: Period) -> Iterato
             for a in access.accounts
             if a.person == hr.person and a.account is None
         ]
-        then = provider_snapshots(ctx.conn, termination)
-        accounts += _vanished_accounts(ctx, access, then, hr.person, termination=termination, at=at)
+        if termination not in snapshots_then:
+            snapshots_then[termination] = provider_snapshots(ctx.conn, termination)
+        then = snapshots_then[termination]
+        accounts += _vanished_accounts(
+            ctx, access, reads, then, person=hr.person, termination=termination
+        )
         found = {str(a["provider"]) for a in accounts}
         unobserved = _unobserved(access, hr, termination, then, found)
         still_open = any(a["status"] in (None, *NOT_DISABLED) for a in accounts)
