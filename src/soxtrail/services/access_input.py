@@ -22,6 +22,8 @@ Public API (stable: other services build on it; fields are only ever added):
   status, termination date).
 - `accounts_of_person(snapshots, resolver, person)`: every account of a person in every
   provider (AC-02 looks beyond the accounts that reach one system).
+- `account_of(stored)`: one account record as an `Account`; `account_family(account_type)`:
+  the snapshot family of its records (AC-02 dates a removal within the family).
 - `NOT_DISABLED`: the account states that still count as open (`active`, `staged`).
 
 What a snapshot is. Account, membership and roster documents describe a state, and say when
