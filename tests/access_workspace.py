@@ -16,7 +16,8 @@ the corpus has no Okta Users API, GitHub organisation member or HR roster payloa
   Store `ListUsers` (`User`: `UserId`, `UserName`, `Name`, `DisplayName`, `Emails[].{Value,
   Type,Primary}`, `IdentityStoreId`), `ListGroups` (`Group`: `GroupId`, `DisplayName`),
   `ListGroupMemberships` (`GroupMembership`: `IdentityStoreId`, `MembershipId`, `GroupId`,
-  `MemberId.UserId`), SSO Admin `ListAccountAssignments` (`AccountId`, `PermissionSetArn`,
+  `MemberId.UserId`; one document per group, as the call takes one `GroupId`, with the
+  `group_id` hint since the response does not name its group), SSO Admin `ListAccountAssignments` (`AccountId`, `PermissionSetArn`,
   `PrincipalType`, `PrincipalId`) and `DescribePermissionSet` (`PermissionSet`: `Name`,
   `PermissionSetArn`, `Description`, `CreatedDate`, `SessionDuration`).
 """
@@ -157,10 +158,15 @@ def identity_center(
     group_members: Sequence[tuple[str, str]] = (),
     assignments: Sequence[tuple[str, str, str, str]] = (),
     permission_sets: Sequence[tuple[str, str]] = (),
+    disabled: Sequence[str] = (),
 ) -> None:
     """Ingest an Identity Center read at `as_of` (module docstring): users (id, user name,
     email), groups (id, name), group memberships (group id, user id), account assignments
-    (account, permission set ARN, USER|GROUP, principal id), permission sets (ARN, name)."""
+    (account, permission set ARN, USER|GROUP, principal id), permission sets (ARN, name).
+    The member list of every group in `groups` or `group_members` is read in full (one
+    `ListGroupMemberships` document each); a group in neither is never read. Users whose
+    id is in `disabled` have `UserStatus` DISABLED; the others have no `UserStatus`."""
+    read = dict.fromkeys([gid for gid, _ in groups] + [gid for gid, _ in group_members])
     documents: list[tuple[str, object]] = [
         (
             "list_users.json",
@@ -173,6 +179,7 @@ def identity_center(
                         "Name": {"GivenName": name.title(), "FamilyName": "Example"},
                         "DisplayName": f"{name.title()} Example",
                         "Emails": [{"Value": email, "Type": "work", "Primary": True}],
+                        **({"UserStatus": "DISABLED"} if user_id in disabled else {}),
                     }
                     for user_id, name, email in users
                 ]
@@ -184,20 +191,6 @@ def identity_center(
                 "Groups": [
                     {"IdentityStoreId": IDENTITY_STORE, "GroupId": gid, "DisplayName": name}
                     for gid, name in groups
-                ]
-            },
-        ),
-        (
-            "list_group_memberships.json",
-            {
-                "GroupMemberships": [
-                    {
-                        "IdentityStoreId": IDENTITY_STORE,
-                        "MembershipId": f"m-{gid[:4]}-{uid[:4]}",
-                        "GroupId": gid,
-                        "MemberId": {"UserId": uid},
-                    }
-                    for gid, uid in group_members
                 ]
             },
         ),
@@ -233,3 +226,34 @@ def identity_center(
         )
     for name, document in documents:
         ws.ingest("aws-iam", ws.write(f"{as_of[:10]}-{name}", document), as_of=as_of)
+    for index, group in enumerate(read):
+        ws.ingest(
+            "aws-iam",
+            ws.write(
+                f"{as_of[:10]}-list_group_memberships_{index}.json",
+                group_memberships(group, [uid for gid, uid in group_members if gid == group]),
+            ),
+            as_of=as_of,
+            group_id=group,
+        )
+
+
+def group_memberships(
+    group: str, members: Sequence[str], next_token: str | None = None
+) -> dict[str, Any]:
+    """One page of `aws identitystore list-group-memberships --group-id GROUP`: the
+    response names no group (its rows do), and carries `NextToken` when more pages follow."""
+    page: dict[str, Any] = {
+        "GroupMemberships": [
+            {
+                "IdentityStoreId": IDENTITY_STORE,
+                "MembershipId": f"m-{group[:4]}-{uid[:4]}",
+                "GroupId": group,
+                "MemberId": {"UserId": uid},
+            }
+            for uid in members
+        ]
+    }
+    if next_token is not None:
+        page["NextToken"] = next_token
+    return page

@@ -34,8 +34,15 @@ from soxtrail.policy.library import load_library
 from soxtrail.services import policy_input as pi
 from soxtrail.services.report.inputs import InputBuilder
 from soxtrail.services.waivers import decide_waiver, request_waiver
-from tests.access_workspace import AccessWorkspace, hr_csv, okta_factor, okta_user
-from tests.helpers import Verdicts, corpus, period_verdicts
+from tests.access_workspace import (
+    ADMIN_SET,
+    AccessWorkspace,
+    hr_csv,
+    identity_center,
+    okta_factor,
+    okta_user,
+)
+from tests.helpers import FIXTURES, Verdicts, corpus, period_verdicts
 
 CONFIG = """
 [identities]
@@ -357,3 +364,141 @@ def test_reports_rebuild_the_input_of_an_access_result(world: World) -> None:
                 if r.subject == subject
             ]
             assert (again.result.value, tuple(again.reasons)) == stored[(control_id, subject)]
+
+
+# Zed joins on Monday 6 July and leaves on Wednesday 8 July: his deadline is the end of
+# Thursday 9 July. Okta was read on 30 June (before he joined) and on 14 July (after his
+# account was gone); some cases add reads in between.
+ZED_START, ZED_LEFT = "2026-07-06", "2026-07-08"
+
+
+def joiner_and_leaver(world: World, *reads: tuple[str, dict[str, Any]]) -> None:
+    """Zed in the roster, Okta's user list read on 30 June without him and at each of
+    `reads` (as_of, Zed's user object) with him, then the world's 14 July reads (without
+    him)."""
+    world.roster.append(
+        {
+            "person": "E9",
+            "email": "zed@acme.example",
+            "manager": "carol@acme.example",
+            "status": "terminated",
+            "start_date": ZED_START,
+            "termination_date": ZED_LEFT,
+        }
+    )
+    everyone = list(world.okta_users.values())
+    june = world.ws.write("okta/users-0630.json", everyone)
+    world.ws.ingest("okta", june, as_of="2026-06-30T00:00:00Z")
+    for as_of, zed in reads:
+        users = world.ws.write(f"okta/users-{as_of[:10]}.json", [*everyone, zed])
+        world.ws.ingest("okta", users, as_of=as_of)
+    world.ingest()
+
+
+def test_joiner_who_left_inside_the_period_and_was_seen_active_late_fails(world: World) -> None:
+    """Okta's 10 July read still lists Zed active (after his deadline); the 14 July read no
+    longer lists him. No read before his termination shows him: that must not hide him."""
+    joiner_and_leaver(world, ("2026-07-10T00:00:00Z", okta_user("00u1zed", "zed@acme.example")))
+    assert world.evaluate()[("AC-02", "zed@acme.example")] == (
+        "fail",
+        (
+            (
+                "okta:zed@acme.example was disabled on 2026-07-14 00:00 UTC, 4 business day(s) "
+                "after the termination on 2026-07-08 00:00 UTC (allowed: 1)"
+            ),
+        ),
+    )
+
+
+def test_joiner_who_left_inside_the_period_disabled_in_time_passes(world: World) -> None:
+    """Okta's 9 July read lists Zed deprovisioned on the evening he left."""
+    zed = okta_user(
+        "00u1zed",
+        "zed@acme.example",
+        "DEPROVISIONED",
+        status_changed="2026-07-08T17:00:00.000Z",
+        last_login="2026-07-08T09:00:00.000Z",
+    )
+    joiner_and_leaver(
+        world,
+        ("2026-07-07T00:00:00Z", okta_user("00u1zed", "zed@acme.example")),
+        ("2026-07-09T00:00:00Z", zed),
+    )
+    assert world.evaluate()[("AC-02", "zed@acme.example")] == (
+        "pass",
+        (
+            (
+                "okta:zed@acme.example was disabled on 2026-07-08 17:00 UTC, 0 business day(s) "
+                "after the termination on 2026-07-08 00:00 UTC"
+            ),
+        ),
+    )
+
+
+def test_joiner_who_left_between_two_reads_fails_as_unknown(world: World) -> None:
+    """Okta was read on 30 June and 14 July only: nothing says whether Zed had an account
+    while he worked here, nor when it went. A gap in the evidence is not a pass."""
+    joiner_and_leaver(world)
+    assert world.evaluate()[("AC-02", "zed@acme.example")] == (
+        "fail",
+        (
+            (
+                "no snapshot of okta between zed@acme.example's start on 2026-07-06 00:00 UTC and "
+                "the termination (the latest before it is from 2026-06-30 00:00 UTC): their "
+                "accounts there are unknown"
+            ),
+        ),
+    )
+
+
+def test_identity_center_removal_is_dated_by_the_user_list_not_the_credential_report(
+    tmp_path: Path,
+) -> None:
+    """Erin (an Identity Center user in a group holding AdministratorAccess) leaves on
+    Wednesday 8 July; the IAM credential report read on 9 July does not list Identity Center
+    users, so it says nothing about her: her removal is dated by the 13 July user list, the
+    first without her (3 business days: late)."""
+    ws = AccessWorkspace(
+        tmp_path / "ic",
+        '[[systems]]\nname = "billing"\nrepos = ["acme/billing"]\n'
+        'access = ["aws-iam:111122223333"]\n',
+    )
+    try:
+        erin = ("9067-erin", "erin", "erin@acme.example")
+        frank = ("9067-frank", "frank", "frank@acme.example")
+        read = {
+            "groups": [("a4f8-admins", "platform-admins")],
+            "assignments": [("111122223333", ADMIN_SET, "GROUP", "a4f8-admins")],
+        }
+        identity_center(
+            ws,
+            "2026-07-07T00:00:00Z",
+            users=[erin, frank],
+            group_members=[("a4f8-admins", "9067-erin")],
+            **read,  # type: ignore[arg-type]
+        )
+        report = FIXTURES / "aws-iam" / "credential_report.csv"
+        ws.ingest("aws-iam", report, as_of="2026-07-09T00:00:00Z")
+        identity_center(ws, "2026-07-13T00:00:00Z", users=[frank], **read)  # type: ignore[arg-type]
+        roster = [
+            {
+                "person": "E7",
+                "email": "erin@acme.example",
+                "status": "terminated",
+                "start_date": "2024-01-08",
+                "termination_date": "2026-07-08",
+            }
+        ]
+        ws.ingest("hr-roster", ws.write("roster.csv", hr_csv(roster)), as_of="2026-07-13T00:00:00Z")
+        verdicts = period_verdicts(ws.db, ws.config, ws.signer, "2026-07", clock=lambda: NOW)
+        assert verdicts[("AC-02", "erin@acme.example")] == (
+            "fail",
+            (
+                (
+                    "aws-iam:erin was disabled on 2026-07-13 00:00 UTC, 3 business day(s) "
+                    "after the termination on 2026-07-08 00:00 UTC (allowed: 1)"
+                ),
+            ),
+        )
+    finally:
+        ws.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from soxtrail.services.access_input import system_access
-from tests.access_workspace import ADMIN_SET, AccessWorkspace, identity_center
+from tests.access_workspace import ADMIN_SET, AccessWorkspace, group_memberships, identity_center
 
 CONFIG = """
 [[systems]]
@@ -138,3 +138,75 @@ def test_directory_reads_keep_their_own_snapshots(ws: AccessWorkspace) -> None:
     snapshot = access.snapshots["aws-iam"]
     assert set(snapshot.groups) == {ADMINS}
     assert ADMINS not in snapshot.accounts  # a group is not an account
+
+
+AUDITORS = "a4f8-auditors"
+
+
+def test_a_group_read_empty_gives_access_to_nobody_a_group_never_read_stays_unknown(
+    ws: AccessWorkspace,
+) -> None:
+    """`auditors` was read (an empty ListGroupMemberships, named by the `group_id` hint): its
+    assignment gives access to nobody. `EMPTY` was never read: it stays, unresolved."""
+    read(
+        ws,
+        groups=[(ADMINS, "platform-admins"), (AUDITORS, "auditors")],
+        assignments=[
+            ("111122223333", ADMIN_SET, "GROUP", AUDITORS),
+            ("111122223333", ADMIN_SET, "GROUP", EMPTY),
+        ],
+    )
+    with ws.context() as ctx:
+        access = system_access(ctx)
+    snapshot = access.snapshots["aws-iam"]
+    assert (snapshot.members_known(AUDITORS), snapshot.members_known(EMPTY)) == (True, False)
+    assert [a.subject for a in access.accounts] == [f"aws-iam:{EMPTY}"]
+    assert access.accounts[0].account is None
+
+
+def test_only_a_complete_read_makes_members_known(ws: AccessWorkspace) -> None:
+    """A page with a NextToken leaves the group unresolved (its rows still count: erin's
+    access is there); the last page completes the read and the group itself goes."""
+    read(ws, groups=[], group_members=[])
+    first = group_memberships(ADMINS, [ERIN], next_token="AQICAHh-page-2")
+    ws.ingest("aws-iam", ws.write("page-1.json", first), as_of=AS_OF, group_id=ADMINS)
+    with ws.context() as ctx:
+        subjects = sorted(a.subject for a in system_access(ctx).accounts)
+    assert subjects == [f"aws-iam:{ADMINS}", "aws-iam:erin", "aws-iam:frank"]
+    ws.ingest(
+        "aws-iam", ws.write("page-2.json", group_memberships(ADMINS, [])), as_of=AS_OF
+    )  # an empty last page names no group: it cannot complete the read
+    with ws.context() as ctx:
+        assert f"aws-iam:{ADMINS}" in {a.subject for a in system_access(ctx).accounts}
+    last = ws.write("page-2-named.json", group_memberships(ADMINS, [FRANK]))
+    ws.ingest("aws-iam", last, as_of=AS_OF, group_id=ADMINS)
+    with ws.context() as ctx:
+        access = system_access(ctx)
+    assert sorted(a.subject for a in access.accounts) == ["aws-iam:erin", "aws-iam:frank"]
+    erin = next(a for a in access.accounts if a.subject == "aws-iam:erin")
+    assert erin.memberships[0].via is not None
+
+
+def test_a_later_empty_read_removes_the_access_an_earlier_read_gave(
+    ws: AccessWorkspace,
+) -> None:
+    read(ws)
+    identity_center(ws, "2026-07-11T00:00:00Z", groups=[(ADMINS, "platform-admins")])
+    with ws.context() as ctx:
+        access = system_access(ctx)
+    assert sorted(a.subject for a in access.accounts) == ["aws-iam:frank"]
+
+
+def test_a_disabled_user_holds_no_active_access(ws: AccessWorkspace) -> None:
+    """The Identity Store `User` carries `UserStatus`: erin, DISABLED, stays in the
+    population (her group still holds the permission set) with a disabled account, which
+    AC-01 and AC-02 read as no active access; frank, without the field, is active."""
+    read(ws, disabled=[ERIN])
+    with ws.context() as ctx:
+        access = system_access(ctx)
+    status = {
+        a.subject: (a.account.status, a.account.provider_status)
+        for a in access.accounts
+        if a.account is not None
+    }
+    assert status == {"aws-iam:erin": ("disabled", "DISABLED"), "aws-iam:frank": ("active", None)}

@@ -41,7 +41,7 @@ def test_list_users() -> None:
     assert (facts.provider, facts.account_id, facts.login) == ("aws-iam", ALICE, "alice")
     assert facts.email == "alice@acme.example"  # the Primary one, not the first
     assert facts.display_name == "Alice Example"
-    assert (facts.status, facts.provider_status) == ("active", None)  # ListUsers does not say
+    assert (facts.status, facts.provider_status) == ("active", None)  # no UserStatus: active
     assert (facts.account_type, facts.sso, facts.mfa_enrolled) == (
         "identity_center_user",
         True,
@@ -70,7 +70,7 @@ def test_list_groups() -> None:
 
 
 def test_list_group_memberships() -> None:
-    (row,) = records_of(ADAPTER, FIX / "list_group_memberships.json", AS_OF)
+    row, listed = records_of(ADAPTER, FIX / "list_group_memberships.json", AS_OF)
     facts = row.facts
     assert row.kind == Kind.MEMBERSHIP
     assert (facts.provider, facts.group, facts.member, facts.role) == ("aws-iam", GROUP, BOB, None)
@@ -81,6 +81,62 @@ def test_list_group_memberships() -> None:
     )
     assert (facts.action, facts.observed_at) == ("member", WHEN)
     assert row.locator == "/GroupMemberships/0"
+    # The last page (NextToken null) of one group's list: that list was read in full.
+    assert (listed.kind, listed.subject) == (Kind.MEMBERSHIP, f"aws-iam:group/{GROUP}:members")
+    assert (listed.facts.action, listed.facts.group, listed.facts.member) == ("listed", GROUP, "")
+    assert (listed.facts.group_kind, listed.facts.observed_at) == ("identity_store_group", WHEN)
+    assert listed.locator == "/GroupMemberships"
+
+
+def memberships_page(tmp_path: Path, data: dict[str, Any]) -> Path:
+    """The fixture's page with `data` merged over it."""
+    page = {**json.loads((FIX / "list_group_memberships.json").read_text()), **data}
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("data", "hints", "listed"),
+    [
+        pytest.param({"GroupMemberships": []}, {"group_id": GROUP}, GROUP, id="empty-hint"),
+        pytest.param(
+            {"GroupId": GROUP, "GroupMemberships": []}, {}, GROUP, id="empty-request-group-id"
+        ),
+        pytest.param({"GroupMemberships": []}, {}, None, id="empty-unnamed"),
+        pytest.param({"NextToken": "AQICAHh"}, {}, None, id="more-pages-to-come"),
+        pytest.param(
+            {"GroupMemberships": [], "NextToken": "AQICAHh"},
+            {"group_id": GROUP},
+            None,
+            id="empty-page-more-to-come",
+        ),
+        pytest.param({}, {"group_id": GROUP}, GROUP, id="last-page-hint"),
+    ],
+)
+def test_a_group_list_counts_as_read_only_when_complete(
+    tmp_path: Path, data: dict[str, Any], hints: dict[str, str], listed: str | None
+) -> None:
+    """ListGroupMemberships responses name no group: an empty list is read only when the
+    group is named (hint or the request's GroupId), and only a last page completes a read."""
+    records = records_of(ADAPTER, memberships_page(tmp_path, data), {**AS_OF, **hints})
+    marks = [r.facts.group for r in records if r.facts.action == "listed"]
+    assert marks == ([listed] if listed else [])
+    rows = [r for r in records if r.facts.action == "member"]
+    assert len(rows) == len(data.get("GroupMemberships", [{}]))
+
+
+def test_rows_of_several_groups_complete_no_group(tmp_path: Path) -> None:
+    """Rows of several groups are not one group's list (ListGroupMembershipsForMember has
+    the same shape): they are kept, and no group counts as read."""
+    data = json.loads((FIX / "list_group_memberships.json").read_text())
+    other = {**data["GroupMemberships"][0], "GroupId": "a4f8e4d8-9061-70a3-0c31-999999999999"}
+    records = records_of(
+        ADAPTER,
+        memberships_page(tmp_path, {"GroupMemberships": [*data["GroupMemberships"], other]}),
+        AS_OF,
+    )
+    assert [r.facts.action for r in records] == ["member", "member"]
 
 
 def test_describe_permission_set() -> None:
@@ -130,6 +186,12 @@ def test_describe_permission_set() -> None:
             id="membership-without-user",
         ),
         pytest.param(
+            {"GroupId": "g1", "GroupMemberships": [{"GroupId": "g2", "MemberId": {"UserId": "u"}}]},
+            "/GroupMemberships/0/GroupId",
+            "a row of group 'g2' in the list of group 'g1'",
+            id="row-of-another-group",
+        ),
+        pytest.param(
             {"PermissionSet": {"PermissionSetArn": ARN}},
             "/PermissionSet/Name",
             "missing required key",
@@ -168,3 +230,13 @@ def test_malformed(tmp_path: Path, data: Any, position: str, problem: str) -> No
 def test_detect_accepts(name: str) -> None:
     framed = next(iter(frame(InputSource(str(FIX / name)), "csv")))
     assert ADAPTER.detect(framed.doc, framed.data)
+
+
+def test_group_id_hint_disagreeing_with_the_document_is_refused(tmp_path: Path) -> None:
+    path = memberships_page(tmp_path, {"GroupId": GROUP})
+    with pytest.raises(InputError) as caught:
+        parse_file(ADAPTER, path, {"group_id": "a4f8e4d8-other"})
+    assert (caught.value.position, caught.value.problem) == (
+        "/GroupId",
+        f"the group_id hint says 'a4f8e4d8-other', the document {GROUP!r}",
+    )

@@ -34,6 +34,10 @@ Outcome = Literal["success", "failure", "unknown"]
 IDENTITY_CENTER_USER = "identity_center_user"
 DIRECTORY_GROUP = "group"
 DIRECTORY_GROUP_KIND = "identity_store_group"
+#: The `action` of a membership record that says a group's member list was read in full at
+#: its `observed_at` (its `member` is empty): a group read and found empty has members
+#: (none), a group never read has unknown members.
+LISTED = "listed"
 #: The `account_type` of an organisation account (GitHub's `type`).
 ORGANIZATION = "Organization"
 
@@ -106,7 +110,8 @@ class MembershipFacts(Facts):
             (`acme`), team (`@acme/platform`) or repository (`acme/billing`), an AWS account.
         member: the member as the provider spells it (login, principal id).
         role: the role or access level in the group (`admin`, `maintain`, a permission set).
-        action: `member` for a snapshot, `added` or `removed` for a change.
+        action: `member` for a snapshot, `added` or `removed` for a change, `listed` for
+            the record that a group's whole member list was read (`member` empty).
         expires_at: when the membership ends by itself, if it does.
         group_kind: organization, team, repository, okta_group, aws_account,
             identity_store_group (a user's membership of an IAM Identity Center group: not

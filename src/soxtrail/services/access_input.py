@@ -22,6 +22,8 @@ Public API (stable: other services build on it; fields are only ever added):
   status, termination date).
 - `accounts_of_person(snapshots, resolver, person)`: every account of a person in every
   provider (AC-02 looks beyond the accounts that reach one system).
+- `account_of(stored)`: one account record as an `Account`; `account_family(account_type)`:
+  the snapshot family of its records (AC-02 dates a removal within the family).
 - `NOT_DISABLED`: the account states that still count as open (`active`, `staged`).
 
 What a snapshot is. Account, membership and roster documents describe a state, and say when
@@ -40,8 +42,12 @@ accounts (`ProviderSnapshot.groups`), and a user's membership of a group is not 
 account assignment to a group becomes one membership per member user (`Membership.via` is
 the group membership row), and a role id gets its name from the newest `role_definition`
 record (`Membership.role_name`), so patterns match a permission set by name or by ARN. A
-group whose members are unknown stays as it is, and a member without a user record has no
-account: both stay in the population, unresolved, and fail closed.
+group's members are known when its snapshot has the `listed` record of a complete read of
+its member list (`ProviderSnapshot.listed_groups`): an assignment to such a group gives
+access to exactly its members, to nobody when it has none. A group never read in full (no
+list, or only pages with more to come) stays as it is beside the members its rows name,
+and a member without a user record has no account: both stay in the population,
+unresolved, and fail closed.
 
 MFA required by an organisation (GitHub). `GET /orgs/{org}` says whether the organisation
 requires two-factor authentication (`two_factor_requirement_enabled`); GitHub removes
@@ -75,6 +81,7 @@ from soxtrail.domain.access_facts import (
     DIRECTORY_GROUP,
     DIRECTORY_GROUP_KIND,
     IDENTITY_CENTER_USER,
+    LISTED,
     ORGANIZATION,
     HrRecordFacts,
     IdentityFacts,
@@ -184,6 +191,8 @@ class ProviderSnapshot:
         groups: group accounts by id: IAM Identity Center groups, GitHub organisations.
         group_members: directory group id -> its members' rows (not access by themselves).
         roles: role id -> role name (permission set ARN -> name).
+        listed_groups: directory groups whose whole member list the snapshot read (a
+            `listed` record): their `group_members` are all their members, none when absent.
     """
 
     provider: str
@@ -193,6 +202,11 @@ class ProviderSnapshot:
     groups: Mapping[str, Account] = field(default_factory=dict)
     group_members: Mapping[str, tuple[Membership, ...]] = field(default_factory=dict)
     roles: Mapping[str, str] = field(default_factory=dict)
+    listed_groups: frozenset[str] = frozenset()
+
+    def members_known(self, group: str) -> bool:
+        """Whether a directory group's member list was read in full (module docstring)."""
+        return group in self.listed_groups
 
     def account_for(self, member: str, member_id: str | None = None) -> Account | None:
         """The account a membership's member names: by id, else by login, else by email."""
@@ -361,14 +375,19 @@ def _observed(stored: StoredEvidence) -> datetime | None:
     return None
 
 
+def account_family(account_type: str | None) -> str:
+    """The snapshot family (`_family`) of an account record of this `account_type`."""
+    directory = (IDENTITY_CENTER_USER, DIRECTORY_GROUP, ORGANIZATION)
+    return account_type if account_type in directory else ""
+
+
 def _family(stored: StoredEvidence) -> str:
     """Which of a provider's documents a snapshot record comes from, when the provider has
     several read apart: IAM Identity Center's users, groups and group memberships each have
     their own snapshot beside the credential report and the account assignments."""
     facts = stored.evidence.facts
-    directory = (IDENTITY_CENTER_USER, DIRECTORY_GROUP, ORGANIZATION)
-    if isinstance(facts, IdentityFacts) and facts.account_type in directory:
-        return facts.account_type
+    if isinstance(facts, IdentityFacts) and (family := account_family(facts.account_type)):
+        return family
     if isinstance(facts, MembershipFacts) and facts.group_kind == DIRECTORY_GROUP_KIND:
         return DIRECTORY_GROUP_KIND
     return ""
@@ -447,6 +466,13 @@ def _accounts(provider: str, records: Sequence[StoredEvidence]) -> dict[str, Acc
     return out
 
 
+def account_of(stored: StoredEvidence) -> Account:
+    """One account record (not a factor list) as an `Account` of its own."""
+    facts = _identity_facts(stored)
+    assert facts is not None
+    return _accounts(facts.provider, [stored])[facts.account_id]
+
+
 def membership_key(m: Membership) -> tuple[str, str, str]:
     """A current membership's key: an AWS account assignment per permission set (a principal
     can hold several in one account), any other membership per group and member."""
@@ -474,15 +500,22 @@ def membership(stored: StoredEvidence, roles: Mapping[str, str] | None = None) -
     )
 
 
-def _memberships(records: Sequence[StoredEvidence]) -> tuple[Membership, ...]:
-    """Current memberships: the snapshot's rows, then newer changes applied in time order."""
-    snapshot = [r for r in records if membership(r).facts.action == "member"]
-    changes = [r for r in records if membership(r).facts.action != "member"]
+def _memberships(
+    records: Sequence[StoredEvidence],
+) -> tuple[tuple[Membership, ...], frozenset[str]]:
+    """Current memberships: the snapshot's rows, then newer changes applied in time order;
+    and the groups whose member lists the snapshot read in full (`listed` records)."""
+    snapshot = [r for r in records if membership(r).facts.action in ("member", LISTED)]
+    changes = [r for r in records if membership(r).facts.action not in ("member", LISTED)]
     kept = _in_snapshot(snapshot)
     since = max((r.evidence.occurred_at for r in kept), default=None)
     current: dict[tuple[str, str, str], Membership] = {}
+    listed: set[str] = set()
     for stored in kept:
         m = membership(stored)
+        if m.facts.action == LISTED:
+            listed.add(m.group)
+            continue
         current[membership_key(m)] = m
     for stored in changes:  # records come oldest first
         if since is not None and stored.evidence.occurred_at <= since:
@@ -493,25 +526,26 @@ def _memberships(records: Sequence[StoredEvidence]) -> tuple[Membership, ...]:
             current.pop(key, None)
         elif m.facts.action in PRESENT_ACTIONS:
             current[key] = m
-    return tuple(current[k] for k in sorted(current))
+    return tuple(current[k] for k in sorted(current)), frozenset(listed)
 
 
 def _expand(
     memberships: Sequence[Membership],
     group_members: Mapping[str, tuple[Membership, ...]],
     roles: Mapping[str, str],
+    listed: frozenset[str],
 ) -> tuple[Membership, ...]:
     """Name each role, and replace each assignment to a directory group by one per member
-    user (module docstring, "Directory groups"). A group whose members are unknown stays as
-    it is: an account nobody can resolve, which fails closed."""
+    user (module docstring, "Directory groups"). An assignment to a group whose member list
+    was not read in full also stays as it is: an account nobody can resolve, which fails
+    closed."""
     out: dict[tuple[str, str, str], Membership] = {}
     expanded: list[Membership] = []
     for m in memberships:
         named = replace(m, role_name=roles[m.role]) if m.role and m.role in roles else m
-        rows = group_members.get(m.member) if m.member_type == "group" else None
-        if not rows:
+        if m.member_type != "group" or m.member not in listed:
             out.setdefault(membership_key(named), named)
-            continue
+        rows = group_members.get(m.member, ()) if m.member_type == "group" else ()
         expanded.extend(
             replace(
                 named,
@@ -613,7 +647,7 @@ def provider_snapshots(conn: Connection, at: datetime) -> dict[str, ProviderSnap
         groups = {
             k: a for k, a in accounts.items() if a.account_type in (DIRECTORY_GROUP, ORGANIZATION)
         }
-        current = _memberships(memberships.get(provider, []))
+        current, listed = _memberships(memberships.get(provider, []))
         orgs = {k: a for k, a in groups.items() if a.account_type == ORGANIZATION}
         people = {k: a for k, a in accounts.items() if k not in groups}
         if orgs:
@@ -629,11 +663,15 @@ def provider_snapshots(conn: Connection, at: datetime) -> dict[str, ProviderSnap
             observed_at=max(observed) if observed else None,
             accounts=people,
             memberships=_expand(
-                [m for m in current if m.group_kind != DIRECTORY_GROUP_KIND], members, roles
+                [m for m in current if m.group_kind != DIRECTORY_GROUP_KIND],
+                members,
+                roles,
+                listed,
             ),
             groups=groups,
             group_members=members,
             roles=roles,
+            listed_groups=listed,
         )
     return out
 

@@ -10,8 +10,11 @@ populations"):
 - `leaver_batches` (population `leaver`, AC-02): every person the HR roster says was
   terminated, whose termination date falls in the period or who still holds an account that
   is not disabled at its end; with all their accounts in the system's access-scoped
-  providers, when each was disabled, their last sign-in and their audit events after the
-  termination, counted in business days (`[changes] holidays`).
+  providers (current ones, and those held at the termination or listed by a snapshot after
+  it that the latest snapshot no longer lists), when each was disabled, their last sign-in
+  and their audit events after the termination, counted in business days (`[changes]
+  holidays`); and the providers read before their start and next only after their
+  termination, where none of their accounts was found (`unobserved_providers`: unknown).
 - `sod_batches` (population `sod`, AC-05): for each `[[access.sod]]` rule and each person
   with access to the system who holds at least one side of it (across every provider,
   through the person mapping), subject `<rule>:<person>`; and each access grant of the
@@ -27,8 +30,15 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from soxtrail.domain.access_facts import AccessGrantFacts, AuditEventFacts, IdentityFacts
+from soxtrail.domain.access_facts import (
+    DIRECTORY_GROUP,
+    ORGANIZATION,
+    AccessGrantFacts,
+    AuditEventFacts,
+    IdentityFacts,
+)
 from soxtrail.domain.access_scope import MembershipPatterns
+from soxtrail.domain.evidence import StoredEvidence
 from soxtrail.domain.period import Period
 from soxtrail.policy.library import Library
 from soxtrail.services import policy_input as pi
@@ -36,8 +46,12 @@ from soxtrail.services.access_input import (
     NOT_DISABLED,
     AccessAccount,
     Account,
+    HrPerson,
     Membership,
+    ProviderSnapshot,
     SystemAccess,
+    account_family,
+    account_of,
     accounts_of_person,
     provider_snapshots,
     system_access,
@@ -244,40 +258,103 @@ def _unknown_account(item: AccessAccount) -> dict[str, Any]:
     }
 
 
-def _removed_by(ctx: pi.Context, account: Account, since: datetime, until: datetime) -> datetime:
-    """The observation time of the first snapshot of the account's provider after `since`
-    that no longer lists the account (an upper bound on when it was removed); `until` when
-    no observed snapshot says."""
-    present: dict[datetime, bool] = {}
-    for stored in of_kind(ctx.conn, ["identity"], start=since, end=until):
-        facts = stored.evidence.facts
-        if not isinstance(facts, IdentityFacts) or facts.provider != account.provider:
-            continue
-        if facts.observed_at is None or facts.aspect != "account":
-            continue
-        present[facts.observed_at] = present.get(facts.observed_at, False) or (
-            facts.account_id == account.account_id
-        )
-    return min((t for t, seen in present.items() if not seen), default=until)
+class _Reads:
+    """The observed account records of the access-scoped providers from `since` (the
+    earliest termination) to `until`, read once for every leaver: which snapshot times each
+    provider's document family has, which of them list each account, and each account's
+    newest record and person."""
+
+    def __init__(self, ctx: pi.Context, access: SystemAccess, since: datetime, until: datetime):
+        self.until = until
+        self.times: dict[tuple[str, str], set[datetime]] = {}
+        self.listed: dict[tuple[str, str], set[datetime]] = {}
+        self.newest: dict[tuple[str, str], StoredEvidence] = {}
+        for stored in of_kind(ctx.conn, ["identity"], start=since, end=until):
+            facts = stored.evidence.facts
+            if not isinstance(facts, IdentityFacts) or facts.provider not in access.providers:
+                continue
+            if facts.aspect != "account" or facts.observed_at is None:
+                continue
+            family = (facts.provider, account_family(facts.account_type))
+            key = (facts.provider, facts.account_id)
+            self.times.setdefault(family, set()).add(facts.observed_at)
+            self.listed.setdefault(key, set()).add(facts.observed_at)
+            self.newest[key] = stored  # oldest first: the last one is the newest
+        resolver = access.resolver
+        self.people: dict[str, list[tuple[str, str]]] = {}
+        for key, stored in self.newest.items():
+            facts = stored.evidence.facts
+            assert isinstance(facts, IdentityFacts)
+            if facts.account_type in (DIRECTORY_GROUP, ORGANIZATION):
+                continue
+            if resolver.is_service_account(facts.login, facts.email):
+                continue
+            person = resolver.person_of(facts.login, facts.email)
+            if person is not None:
+                self.people.setdefault(person, []).append(key)
+
+    def sightings(self, person: str, since: datetime) -> dict[tuple[str, str], datetime]:
+        """(provider, account id) -> the last snapshot at or after `since` that lists an
+        account of `person`."""
+        out = {}
+        for key in self.people.get(person, []):
+            last = max(self.listed[key])
+            if last >= since:
+                out[key] = last
+        return out
+
+    def removed_by(self, account: Account, seen: datetime) -> datetime:
+        """The first snapshot of the account's provider and document family (Identity Center
+        users apart from the credential report) after `seen`, its last sighting, that no
+        longer lists it: an upper bound on when it was removed; `until` when none says."""
+        family = (account.provider, account_family(account.account_type))
+        listed = self.listed.get((account.provider, account.account_id), set())
+        later = [t for t in self.times.get(family, ()) if t > seen and t not in listed]
+        return min(later, default=self.until)
 
 
 def _vanished_accounts(
-    ctx: pi.Context, access: SystemAccess, person: str, termination: datetime, at: datetime
+    ctx: pi.Context,
+    access: SystemAccess,
+    reads: _Reads,
+    then: dict[str, ProviderSnapshot],
+    *,
+    person: str,
+    termination: datetime,
 ) -> list[dict[str, Any]]:
-    """Accounts the person held at the termination that the latest snapshot no longer lists
-    (Okta's user list leaves deprovisioned users out): status `removed`, disabled at the
-    first snapshot without them, so that a late removal is not mistaken for no account."""
-    then = provider_snapshots(ctx.conn, termination)
+    """Accounts the person held at the termination, or that a snapshot after it listed,
+    which the latest snapshot no longer lists (Okta's user list leaves deprovisioned users
+    out). Each is judged on its last sighting: disabled then, when it was disabled;
+    otherwise status `removed`, disabled at the first snapshot without it, so that a late
+    removal is not mistaken for no account. An account first seen after the termination
+    (a joiner who left before any earlier read showed them) counts like any other. `then`
+    is every provider's snapshot as of the termination."""
+    sightings = reads.sightings(person, termination)
     out = []
     for provider in access.providers:
-        if provider not in then or provider not in access.snapshots:
+        if provider not in access.snapshots:
             continue
         now = access.snapshots[provider].accounts
-        for account in accounts_of_person({provider: then[provider]}, access.resolver, person):
-            if account.account_id in now:
+        held = {
+            a.account_id: a
+            for a in (
+                accounts_of_person({provider: then[provider]}, access.resolver, person)
+                if provider in then
+                else []
+            )
+        }
+        seen = {a: t for (p, a), t in sightings.items() if p == provider}
+        for account_id in sorted((set(held) | set(seen)) - set(now)):
+            account = (
+                account_of(reads.newest[(provider, account_id)])
+                if account_id in seen
+                else held[account_id]
+            )
+            item = _leaver_account(ctx, account, termination, reads.until)
+            if account.status not in (None, *NOT_DISABLED) and item["disabled_at"] is not None:
+                out.append(item)  # disabled when last seen: judged on when
                 continue
-            removed = _removed_by(ctx, account, termination, at)
-            item = _leaver_account(ctx, account, termination, at)
+            removed = reads.removed_by(account, seen.get(account_id, account.observed_at))
             item.update(
                 {
                     "status": "removed",
@@ -290,6 +367,26 @@ def _vanished_accounts(
     return out
 
 
+def _unobserved(
+    access: SystemAccess,
+    hr: HrPerson,
+    termination: datetime,
+    then: dict[str, ProviderSnapshot],
+    found: set[str],
+) -> list[dict[str, Any]]:
+    """Access-scoped providers read before the person started and next only after the
+    termination, where no account of theirs was found: whether they had one there while
+    employed, and when it went, is unknown (a joiner who left between two reads)."""
+    out = []
+    for provider in access.providers:
+        before = then[provider].observed_at if provider in then else None
+        if provider in found or before is None or hr.start_date is None:
+            continue
+        if before < hr.start_date <= termination:
+            out.append({"provider": provider, "snapshot_at": pi.epoch(before)})
+    return out
+
+
 def leaver_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
     """One input with the period's leavers and all their in-scope accounts (module docstring)."""
     at = as_of(ctx, period)
@@ -297,10 +394,17 @@ def leaver_batches(ctx: pi.Context, library: Library, period: Period) -> Iterato
     scoped = {p: access.snapshots[p] for p in access.providers if p in access.snapshots}
     leavers: list[dict[str, Any]] = []
     when: dict[str, datetime] = {}
-    for hr in access.roster.terminated() if access.providers else []:
+    terminated = [
+        hr
+        for hr in (access.roster.terminated() if access.providers else [])
+        if hr.termination_date is not None and hr.termination_date < at
+    ]
+    earliest = min((hr.termination_date for hr in terminated if hr.termination_date), default=at)
+    reads = _Reads(ctx, access, earliest, at)
+    snapshots_then: dict[datetime, dict[str, ProviderSnapshot]] = {}
+    for hr in terminated:
         termination = hr.termination_date
-        if termination is None or termination >= at:
-            continue
+        assert termination is not None
         accounts = [
             _leaver_account(ctx, a, termination, at)
             for a in accounts_of_person(scoped, access.resolver, hr.person)
@@ -310,7 +414,14 @@ def leaver_batches(ctx: pi.Context, library: Library, period: Period) -> Iterato
             for a in access.accounts
             if a.person == hr.person and a.account is None
         ]
-        accounts += _vanished_accounts(ctx, access, hr.person, termination, at)
+        if termination not in snapshots_then:
+            snapshots_then[termination] = provider_snapshots(ctx.conn, termination)
+        then = snapshots_then[termination]
+        accounts += _vanished_accounts(
+            ctx, access, reads, then, person=hr.person, termination=termination
+        )
+        found = {str(a["provider"]) for a in accounts}
+        unobserved = _unobserved(access, hr, termination, then, found)
         still_open = any(a["status"] in (None, *NOT_DISABLED) for a in accounts)
         if termination < period.start and not still_open and not access.missing_providers:
             continue
@@ -321,10 +432,12 @@ def leaver_batches(ctx: pi.Context, library: Library, period: Period) -> Iterato
                 "person_id": hr.person_id,
                 "name": hr.name,
                 "manager": hr.manager,
+                "start_date": pi.epoch(hr.start_date),
                 "termination_date": pi.epoch(termination),
                 "business_days_since_termination": ctx.business_days(termination, at),
                 "accounts": sorted(accounts, key=lambda a: str(a["subject"])),
                 "missing_providers": list(access.missing_providers),
+                "unobserved_providers": unobserved,
                 "evidence": [hr.evidence],
             }
         )

@@ -311,9 +311,9 @@ def _new_memberships(
         key = (m.provider, *ai.membership_key(m))
         first_seen.setdefault(key, stored.evidence.occurred_at)
         if m.group_kind == DIRECTORY_GROUP_KIND or (
-            m.member_type == "group" and snapshot and snapshot.group_members.get(m.member)
+            m.member_type == "group" and snapshot and snapshot.members_known(m.member)
         ):
-            continue  # directory rows and expandable group assignments: below
+            continue  # directory rows and assignments to groups read in full: below
         if not m.matches(ctx.system.access):
             continue
         if m.facts.action == "removed":

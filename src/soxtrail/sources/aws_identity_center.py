@@ -9,17 +9,28 @@ list-users` and friends print them:
   "Primary"}], "IdentityStoreId", ...}], "NextToken"}`: one `identity` record per user,
   `account_id` = `UserId`, `login` = `UserName`, `email` = the primary email (else the
   first), `account_type` identity_center_user, `sso` True (Identity Center is the sign-in).
-  `ListUsers` does not say whether a user's access is disabled: a listed user is `active`
-  (checked the strictest way by every control) unless a `UserStatus` field says `DISABLED`.
+  The `User` data type's `UserStatus` (`ENABLED` or `DISABLED`) is the account's status
+  (`active`, `disabled`); a user without one (output from before AWS added the field) is
+  `active`, checked the strictest way by every control.
   MFA is configured for the whole Identity Center instance, not per user: `mfa_enrolled` is
   unknown (None).
 - `{"Groups": [{"GroupId", "DisplayName", "Description", "IdentityStoreId", ...}]}`: one
   `identity` record per group, `account_type` group (the services keep groups apart from
   accounts and use them to name a group assignment).
 - `{"GroupMemberships": [{"IdentityStoreId", "MembershipId", "GroupId", "MemberId":
-  {"UserId"}}]}`: one `membership` per row, `group` = the group id (`group_kind`
+  {"UserId"}}], "NextToken"}`: one `membership` per row, `group` = the group id (`group_kind`
   identity_store_group, `scope` identity_store), `member` = the user id. Not access by
   itself: the services expand an account assignment to a group into its users with these.
+  The response does not name the group it lists (the request does, `GroupId`), so an empty
+  list names none: the group comes from a top-level `GroupId` (a document that keeps the
+  request's `GroupId` beside the response), else the hint `group_id`, else the one
+  `GroupId` of its rows; rows of another group than the one named are refused. A page
+  without `NextToken` (the last page, or the whole list as `aws` prints it by default) of
+  a named group adds one `membership` with `action` `listed` and no member: the group's
+  list was read in full at that `as_of`, so a group read and found empty gives access to
+  nobody. A page with a `NextToken` (more pages follow) and a document whose rows name
+  several groups (not one group's list: `ListGroupMembershipsForMember` output looks the
+  same) add no such record.
 - `{"PermissionSet": {"Name", "PermissionSetArn", "Description", "CreatedDate",
   "SessionDuration", "RelayState"}}` (`DescribePermissionSet`): one `role_definition` record
   joining the permission set's ARN to its name. `ListPermissionSets` gives ARNs only and is
@@ -38,6 +49,7 @@ from soxtrail.domain.access_facts import (
     DIRECTORY_GROUP,
     DIRECTORY_GROUP_KIND,
     IDENTITY_CENTER_USER,
+    LISTED,
     IdentityFacts,
     IdentityStatus,
     MembershipFacts,
@@ -144,6 +156,60 @@ def _group_membership(row: Node, observed: datetime | None) -> Evidence:
     return _record(Kind.MEMBERSHIP, row, f"group/{group_id}:{user_id}", facts, observed, user_id)
 
 
+def _named_group(root: Node) -> str | None:
+    """The group a `ListGroupMemberships` document says it lists: its top-level `GroupId`,
+    else the `group_id` hint.
+
+    Raises:
+        InputError: the two disagree.
+    """
+    declared = root.opt_str("GroupId")
+    hinted = (root.doc.hints.get("group_id") or "").strip() or None
+    if declared and hinted and declared != hinted:
+        raise root.error(f"the group_id hint says {hinted!r}, the document {declared!r}", "GroupId")
+    return declared or hinted
+
+
+def _group_memberships(root: Node) -> Parsed:
+    """One record per row, plus a `listed` record when the page completes one group's list
+    (module docstring)."""
+    observed = observed_at(root.doc)
+    named = _named_group(root)
+    records: list[Evidence] = []
+    for row in root.items("GroupMemberships", required=True):
+        record = _group_membership(row, observed)
+        row_group = row.req_str("GroupId")
+        if named is not None and row_group != named:
+            raise row.error(
+                f"a row of group {row_group!r} in the list of group {named!r}", "GroupId"
+            )
+        records.append(record)
+    groups = {r.facts.group for r in records if isinstance(r.facts, MembershipFacts)}
+    group = named or (groups.pop() if len(groups) == 1 else None)
+    last_page = not root.opt_str("NextToken")
+    if group is not None and last_page:
+        facts = MembershipFacts(
+            provider=PROVIDER,
+            group=group,
+            member="",
+            action=LISTED,
+            group_kind=DIRECTORY_GROUP_KIND,
+            group_id=group,
+            scope="identity_store",
+            observed_at=observed,
+        )
+        node = root.child("GroupMemberships")
+        records.append(_record(Kind.MEMBERSHIP, node, f"group/{group}:members", facts, observed))
+    if records:
+        return Parsed(records=tuple(records))
+    if not last_page:
+        return Parsed(ignored="an empty page of group memberships with more pages to come")
+    return Parsed(
+        ignored="no group memberships, and no group named: give the group's id with the "
+        "`group_id` hint so that the empty list counts as read"
+    )
+
+
 def _permission_set(root: Node) -> Parsed:
     observed = observed_at(root.doc)
     node = root.obj("PermissionSet")
@@ -181,9 +247,7 @@ def _permission_set_list(root: Node) -> Parsed:
 PARSERS: dict[str, Callable[[Node], Parsed]] = {
     "Users": lambda root: _listed(root, "Users", "users", _user),
     "Groups": lambda root: _listed(root, "Groups", "groups", _group),
-    "GroupMemberships": lambda root: _listed(
-        root, "GroupMemberships", "group memberships", _group_membership
-    ),
+    "GroupMemberships": _group_memberships,
     "PermissionSet": _permission_set,
     "PermissionSets": _permission_set_list,
 }

@@ -7,9 +7,13 @@
 #   accounts signs in or acts after that. An account is judged on its status in the latest
 #   snapshot, on when it was disabled (its deactivation time, else its last status change,
 #   else the first snapshot that showed it disabled) and on its last sign-in and its audit
-#   events after the termination. An account still active after the window fails, so does
-#   an account whose status or disabling time is unknown, and so does a leaver when an
-#   access-scoped provider has no snapshot at all. While the window is still open, an
+#   events after the termination. Accounts the latest snapshot no longer lists are judged
+#   too: every account the person held at the termination or that a snapshot after it
+#   listed (a joiner who left inside the period). An account still active after the window
+#   fails, so does an account whose status or disabling time is unknown, so does a leaver
+#   when an access-scoped provider has no snapshot at all, and so does a leaver who started
+#   after a provider's latest snapshot before the termination and has no account found
+#   there (nothing shows whether they had one while employed). While the window is still open, an
 #   account still active passes with a reason saying when it is due.
 # custom:
 #   id: AC-02
@@ -90,12 +94,21 @@ missing(l) := l.missing_providers if is_array(l.missing_providers)
 
 else := []
 
+unobserved(l) := l.unobserved_providers if is_array(l.unobserved_providers)
+
+else := []
+
 terminated(l) := lib.utc(object.get(l, "termination_date", null))
 
 issues(l) := array.concat(
-	sort({msg | some p in missing(l); msg := sprintf("no identity snapshot of %s: %s's accounts there are unknown", [p, l.person])}),
+	array.concat(
+		sort({msg | some p in missing(l); msg := sprintf("no identity snapshot of %s: %s's accounts there are unknown", [p, l.person])}),
+		sort({msg | some u in unobserved(l); msg := unobserved_issue(l, u)}),
+	),
 	sort({msg | some a in accounts(l); some msg in account_issues(l, a)}),
 )
+
+unobserved_issue(l, u) := sprintf("no snapshot of %s between %s's start on %s and the termination (the latest before it is from %s): their accounts there are unknown", [u.provider, l.person, lib.utc(l.start_date), lib.utc(u.snapshot_at)])
 
 account_issues(l, a) := array.concat(array.concat(state_issues(l, a), login_issues(a)), activity_issues(a))
 

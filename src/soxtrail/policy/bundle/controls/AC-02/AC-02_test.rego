@@ -122,3 +122,22 @@ test_misconfigured_window_fails if {
 	r.result == "fail"
 	r.reasons == ["AC-02 is misconfigured: parameter window_business_days must be a whole number"]
 }
+
+# A joiner who left between two reads of Okta: nothing shows an account of theirs there.
+joiner(accounts) := object.union(leaver(accounts, 3, []), {
+	"start_date": terminated_at - (3 * 86400),
+	"unobserved_providers": [{"provider": "okta", "snapshot_at": terminated_at - (6 * 86400)}],
+})
+
+test_joiner_unobserved_while_employed_fails_closed if {
+	r := verdict(joiner([]))
+	r.result == "fail"
+	r.reasons == ["no snapshot of okta between bob@acme.example's start on 2026-06-23 00:00 UTC and the termination (the latest before it is from 2026-06-20 00:00 UTC): their accounts there are unknown"]
+}
+
+test_joiner_unobserved_fails_even_with_other_accounts_disabled_in_time if {
+	r := verdict(joiner([account("github:bob-b", {"provider": "github"})]))
+	r.result == "fail"
+	count(r.reasons) == 1
+	startswith(r.reasons[0], "no snapshot of okta between")
+}
