@@ -464,8 +464,10 @@ def _population(book: _Workbook, plan: PopulationSheet, sheet: _Sheet, conn: Con
         if p.subject:
             write_string(row, 0, _text(p.subject))
         write_string(row, 1, result)
-        if p.occurred_at:
-            write_string(row, 2, _when(p))
+        when = line.occurred_text
+        if when is not None:
+            # `_when`, from the text the result line holds (not parsed again).
+            write_string(row, 2, f"{when[:10]} {when[11:19]}" if len(when) == 27 else _when(p))
         rank = ranks.get(p.subject)
         if rank is not None:
             write_number(row, 3, rank)
