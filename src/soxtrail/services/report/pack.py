@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -65,13 +66,9 @@ class PackSummary:
 
 
 def _write_formats(
-    report: Report,
-    out: Path,
-    wanted: list[str],
-    in_child: dict[str, ChildJob | None],
-    summary: PackSummary,
-) -> dict[str, list[Path]]:
-    """Step 2: the formats written here, then those of the child processes waited for."""
+    report: Report, out: Path, wanted: list[str], in_child: dict[str, ChildJob | None]
+) -> tuple[dict[str, list[Path]], dict[str, float]]:
+    """Step 2 for the formats written in this process."""
     from soxtrail.services.report.html import write_html
     from soxtrail.services.report.jsonout import write_json
     from soxtrail.services.report.pdf import write_pdf
@@ -88,17 +85,25 @@ def _write_formats(
         "xlsx": lambda: [write_xlsx(report, out / "report.xlsx")],
     }
     written: dict[str, list[Path]] = {}
+    timings: dict[str, float] = {}
     for name in FORMATS:
         if name in wanted and in_child.get(name) is None:
             started = time.perf_counter()
             written[name] = writers[name]()
-            summary.timings[name] = time.perf_counter() - started
+            timings[name] = time.perf_counter() - started
+    return written, timings
+
+
+def _wait(in_child: dict[str, ChildJob | None]) -> tuple[dict[str, list[Path]], dict[str, float]]:
+    """Step 2 for the formats written in child processes: wait for them."""
+    written: dict[str, list[Path]] = {}
+    timings: dict[str, float] = {}
     for name, job in in_child.items():
         if job is not None:
             started = time.perf_counter()
             written[name] = [job.wait()]
-            summary.timings[f"{name} (waited for)"] = time.perf_counter() - started
-    return written
+            timings[f"{name} (waited for)"] = time.perf_counter() - started
+    return written, timings
 
 
 def _count(summary: PackSummary, report: Report) -> None:
@@ -150,7 +155,7 @@ def write_pack(
 ) -> PackSummary:
     """Write the pack (steps in the module docstring); returns what was written."""
     from soxtrail.services.report.build import build_report
-    from soxtrail.services.report.bundle import write_bundle
+    from soxtrail.services.report.bundle import BundleWriter
     from soxtrail.services.report.model import ControlSection
     from soxtrail.services.report.pdf import PdfJob
     from soxtrail.services.report.xlsx import XlsxJob
@@ -161,21 +166,22 @@ def write_pack(
     wanted = list(formats)
     if bundle and "json" not in wanted:
         wanted.append("json")
-    # With other formats to write, WeasyPrint lays the PDF out in its own process (step 2:
-    # it takes as long as the rest together); the process starts now, to load WeasyPrint.
-    pdf_job = PdfJob(out / "report.pdf") if "pdf" in wanted and len(wanted) > 1 else None
-    jobs: list[ChildJob] = [pdf_job] if pdf_job else []
-    xlsx_job: XlsxJob | None = None
+    with contextlib.ExitStack() as closing:
+        # With other formats to write, WeasyPrint lays the PDF out in its own process (step 2:
+        # it takes as long as the rest together); the process starts now, to load WeasyPrint.
+        pdf_job = PdfJob(out / "report.pdf") if "pdf" in wanted and len(wanted) > 1 else None
+        if pdf_job is not None:
+            closing.callback(pdf_job.stop)
+        xlsx_job: XlsxJob | None = None
 
-    def sampled(sections: list[ControlSection], waivers: dict[str, Waiver]) -> None:
-        # The workbook's process reads the populations from its own connection while this
-        # one builds the rest of the model (a store in memory is this process's only).
-        nonlocal xlsx_job
-        if "xlsx" in wanted and _shared(db):
-            xlsx_job = XlsxJob(db.url, out / "report.xlsx", sections, waivers)
-            jobs.append(xlsx_job)
+        def sampled(sections: list[ControlSection], waivers: dict[str, Waiver]) -> None:
+            # The workbook's process reads the populations from its own connection while this
+            # one builds the rest of the model (a store in memory is this process's only).
+            nonlocal xlsx_job
+            if "xlsx" in wanted and _shared(db):
+                xlsx_job = XlsxJob(db.url, out / "report.xlsx", sections, waivers)
+                closing.callback(xlsx_job.stop)
 
-    try:
         with db.read() as conn:
             started = time.perf_counter()
             report = build_report(
@@ -197,17 +203,23 @@ def write_pack(
             if xlsx_job is not None:
                 xlsx_job.finish(report)
             in_child: dict[str, ChildJob | None] = {"pdf": pdf_job, "xlsx": xlsx_job}
-            written = _write_formats(report, out, wanted, in_child, summary)
+            here, timings = _write_formats(report, out, wanted, in_child)
+            summary.timings.update(timings)
+            if bundle:
+                # Everything but the children's files goes into the bundle while they work.
+                started = time.perf_counter()
+                name = f"evidence-pack-{system_name or 'all'}-{period_label}.zip"
+                writer = BundleWriter(report, library, out / name, signer=signer)
+                closing.callback(writer.close)
+                writer.add([p for files in here.values() for p in files])
+                summary.timings["bundle"] = time.perf_counter() - started
+            children, timings = _wait(in_child)
+            summary.timings.update(timings)
+            written = {**here, **children}
             summary.files.extend(p for name in FORMATS for p in written.get(name, []))
             if bundle:
                 started = time.perf_counter()
-                name = f"evidence-pack-{system_name or 'all'}-{period_label}.zip"
-                summary.bundle = write_bundle(
-                    report, library, summary.files, out / name, signer=signer
-                )
-                summary.timings["bundle"] = time.perf_counter() - started
+                summary.bundle = writer.finish([p for files in children.values() for p in files])
+                summary.timings["bundle"] += time.perf_counter() - started
             _count(summary, report)
-    finally:
-        for job in jobs:
-            job.stop()
     return summary
