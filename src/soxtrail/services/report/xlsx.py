@@ -18,7 +18,9 @@ written and must match its results digest, so the workbook lists what the report
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection as Pipe
@@ -40,6 +42,8 @@ from soxtrail.services.report.model import (
 from soxtrail.services.waivers import Waiver
 from soxtrail.store.control_runs import StoredResult, iter_result_rows
 
+#: How much lower the workbook's process runs than the pack's others (`os.nice`).
+NICE = 5
 CELL_LIMIT = 32000  # Excel's limit is 32,767 characters per cell
 
 
@@ -171,6 +175,10 @@ def _write_in_child(
 ) -> None:
     from soxtrail.store.database import Database
 
+    # The PDF's layout is the longest of the pack and waits for the whole model: when the
+    # cores are short, they go first to the processes on that path (this one has time).
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(NICE)
     db = Database(url)
     try:
         book = _Workbook(path, sheets, waivers)
