@@ -179,7 +179,9 @@ def write_pack(
             # one builds the rest of the model (a store in memory is this process's only).
             nonlocal xlsx_job
             if "xlsx" in wanted and _shared(db):
-                xlsx_job = XlsxJob(db.url, out / "report.xlsx", sections, waivers)
+                xlsx_job = XlsxJob(
+                    db.url, out / "report.xlsx", sections, waivers, behind_pdf=pdf_job is not None
+                )
                 closing.callback(xlsx_job.stop)
 
         with db.read() as conn:

@@ -166,22 +166,24 @@ def write_xlsx(report: Report, path: Path) -> Path:
     return path
 
 
-def _write_in_child(
-    pipe: Pipe,
-    url: str,
-    path: Path,
-    sheets: list[PopulationSheet],
-    waivers: dict[str, Waiver],
-) -> None:
+@dataclass(frozen=True)
+class _ChildPlan:
+    sheets: list[PopulationSheet]
+    waivers: dict[str, Waiver]
+    behind_pdf: bool
+
+
+def _write_in_child(pipe: Pipe, url: str, path: Path, plan: _ChildPlan) -> None:
     from soxtrail.store.database import Database
 
     # The PDF's layout is the longest of the pack and waits for the whole model: when the
     # cores are short, they go first to the processes on that path (this one has time).
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(NICE)
+    if plan.behind_pdf:
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(NICE)
     db = Database(url)
     try:
-        book = _Workbook(path, sheets, waivers)
+        book = _Workbook(path, plan.sheets, plan.waivers)
         try:
             with db.read() as conn:
                 book.write_populations(conn)
@@ -194,7 +196,8 @@ def _write_in_child(
 
 class XlsxJob(ChildJob):
     """The workbook written in a child process: it opens the store at `url` and writes the
-    population sheets from the start; `finish` hands it the finished model for the rest."""
+    population sheets from the start; `finish` hands it the finished model for the rest.
+    `behind_pdf`: the PDF is laid out meanwhile, and goes first (`NICE`)."""
 
     def __init__(
         self,
@@ -202,8 +205,11 @@ class XlsxJob(ChildJob):
         path: Path,
         sections: Sequence[ControlSection],
         waivers: dict[str, Waiver],
+        *,
+        behind_pdf: bool = False,
     ) -> None:
-        super().__init__(path, _write_in_child, url, path, population_sheets(sections), waivers)
+        plan = _ChildPlan(population_sheets(sections), waivers, behind_pdf)
+        super().__init__(path, _write_in_child, url, path, plan)
 
     def finish(self, report: Report) -> None:
         self.send(report.detached())
