@@ -58,7 +58,8 @@ def _result_body(result: ControlResult) -> str:
     return canonical_json(body).decode("utf-8")
 
 
-_STRING = json.JSONEncoder(ensure_ascii=False).encode
+#: `json.JSONEncoder(ensure_ascii=False).encode` of a string, without its dispatch on type.
+_STRING = json.encoder.encode_basestring
 
 
 def _line(control_id: str, subject: str, result: str, occurred_at: str | None, body: str) -> bytes:
