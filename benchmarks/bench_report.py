@@ -127,7 +127,7 @@ def run(quick: bool) -> list[Row]:
                 note=(
                     f"{scale}; cpu {result['cpu_seconds']} s"
                     + (
-                        f" + {result['child_cpu_seconds']} s in the PDF process"
+                        f" + {result['child_cpu_seconds']} s in the PDF and workbook processes"
                         if result["child_cpu_seconds"]
                         else ""
                     )
@@ -147,7 +147,8 @@ def run(quick: bool) -> list[Row]:
                 unit="MiB",
                 note="its own process"
                 + (
-                    f"; the PDF process at most {result['child_peak_rss_mib']} MiB (Linux "
+                    f"; its child processes (PDF, workbook) at most "
+                    f"{result['child_peak_rss_mib']} MiB (Linux "
                     "starts a child's peak at its parent's size when it is spawned)"
                     if result["child_peak_rss_mib"]
                     else ""

@@ -11,10 +11,10 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, String, func, insert, select, type_coerce
 
 from soxtrail.domain.instants import format_instant
 from soxtrail.domain.results import ControlResult, Result
@@ -58,7 +58,8 @@ def _result_body(result: ControlResult) -> str:
     return canonical_json(body).decode("utf-8")
 
 
-_STRING = json.JSONEncoder(ensure_ascii=False).encode
+#: `json.JSONEncoder(ensure_ascii=False).encode` of a string, without its dispatch on type.
+_STRING = json.encoder.encode_basestring
 
 
 def _line(control_id: str, subject: str, result: str, occurred_at: str | None, body: str) -> bytes:
@@ -179,21 +180,52 @@ def latest_run(conn: Connection, system: str, period: str) -> dict[str, Any] | N
     return {"id": row.id, "ledger_index": int(row.ledger_index), **json.loads(row.header)}
 
 
-@dataclass(frozen=True)
 class ResultRow:
-    """A stored result as its row holds it: the body still canonical JSON text, so that
-    streaming a whole run (a report's populations) parses only what it shows."""
+    """A stored result as its row holds it: the body still canonical JSON text and the
+    instant as the database returned it, so that streaming a whole run (a report's
+    populations, 10^5 and more rows) parses only what it shows.
 
-    control_id: str
-    subject: str
-    result: str
-    occurred_at: datetime | None
-    body: str
+    SQLite returns the instant as the text SQLAlchemy stored (`YYYY-MM-DD HH:MM:SS.ffffff`,
+    UTC): the result line takes it as it is, and only `occurred_at` parses it.
+    """
+
+    __slots__ = ("_occurred", "body", "control_id", "result", "subject")
+
+    def __init__(
+        self,
+        control_id: str,
+        subject: str,
+        result: str,
+        occurred: str | datetime | None,
+        body: str,
+    ) -> None:
+        self.control_id = control_id
+        self.subject = subject
+        self.result = result
+        self._occurred = occurred
+        self.body = body
+
+    @property
+    def occurred_at(self) -> datetime | None:
+        value = self._occurred
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @property
+    def occurred_text(self) -> str | None:
+        """The instant as `format_instant` spells it (None when the result has none)."""
+        value = self._occurred
+        if isinstance(value, str) and _sqlite_instant(value):
+            return f"{value[:10]}T{value[11:]}Z"
+        occurred = self.occurred_at
+        return None if occurred is None else format_instant(occurred)
 
     def line(self) -> bytes:
         """The result's canonical line, as the run's results digest hashes it."""
-        occurred = format_instant(self.occurred_at) if self.occurred_at else None
-        return _line(self.control_id, self.subject, self.result, occurred, self.body)
+        return _line(self.control_id, self.subject, self.result, self.occurred_text, self.body)
 
     def stored(self) -> StoredResult:
         body = json.loads(self.body)
@@ -206,6 +238,12 @@ class ResultRow:
             tuple(body["evidence"]),
             body["waiver"],
         )
+
+
+def _sqlite_instant(text: str) -> bool:
+    """Whether `text` is SQLAlchemy's SQLite spelling of an instant of year 1000 or later,
+    which becomes `format_instant`'s by two characters (earlier years: `format_instant`)."""
+    return len(text) == 26 and text[10] == " " and text[19] == "." and text[0] != "0"
 
 
 def iter_result_rows(
@@ -221,7 +259,9 @@ def iter_result_rows(
         control_results.c.control_id,
         control_results.c.subject,
         control_results.c.result,
-        control_results.c.occurred_at,
+        # As the driver returns it (`ResultRow` converts it when asked): parsing 10^5
+        # instants costs more than the rest of the row.
+        type_coerce(control_results.c.occurred_at, String),
         control_results.c.body,
     ).where(control_results.c.run_id == run_id)
     if control_id:
@@ -234,7 +274,7 @@ def iter_result_rows(
     rows = conn.execution_options(yield_per=_CHUNK).execute(query)
     try:
         for row in rows:
-            yield ResultRow(row.control_id, row.subject, row.result, row.occurred_at, row.body)
+            yield ResultRow(*row)
     finally:
         rows.close()
 

@@ -20,9 +20,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from sqlalchemy import Connection
 
@@ -37,10 +38,16 @@ from soxtrail.services import policy_input as pi
 from soxtrail.services.access_review_checks import period_campaigns
 from soxtrail.services.report import completeness
 from soxtrail.services.report.inputs import InputBuilder, all_cited, input_bytes, reevaluate
-from soxtrail.services.report.model import ControlSection, Report, SampleItem, SystemSection
+from soxtrail.services.report.model import (
+    ControlSection,
+    Report,
+    SampleItem,
+    SystemSection,
+    results_file,
+)
 from soxtrail.services.report.sampling import Selector, in_population, sample_size
 from soxtrail.services.report.traces import Tracer
-from soxtrail.services.waivers import load_waivers
+from soxtrail.services.waivers import Waiver, load_waivers
 from soxtrail.store.control_runs import iter_result_rows, latest_run
 from soxtrail.store.ledger import StoredCheckpoint, latest_checkpoint
 
@@ -101,6 +108,16 @@ def ready_runs(
     return runs, checkpoint
 
 
+class _Tally:
+    """What step 2 keeps of one control's results as they stream past."""
+
+    def __init__(self, selector: Selector) -> None:
+        self.selector = selector
+        self.counts: dict[str, int] = {}
+        self.total = 0
+        self.digest = hashlib.sha256()
+
+
 def _sections(
     conn: Connection,
     library: Library,
@@ -109,38 +126,53 @@ def _sections(
     *,
     seed: str,
     size: int | None,
+    results: IO[bytes] | None = None,
 ) -> list[ControlSection]:
-    """Step 2 for one system."""
-    sections = []
-    for meta in library.controls:
-        if "period" not in meta.phases:
+    """Step 2 for one system, in one pass over the run's results (every control at once);
+    with `results`, each result's line is written there as it goes by (the results file:
+    its lines are the ones the digests hash, in the same order)."""
+    metas = [meta for meta in library.controls if "period" in meta.phases]
+    tallies = {
+        meta.id: _Tally(Selector(seed, meta.id, sample_size(meta.frequency, meta.risk, size)))
+        for meta in metas
+    }
+    # One control (`soxtrail sample`): read its results only.
+    only = metas[0].id if len(metas) == 1 and results is None else None
+    current: _Tally | None = None
+    control = None
+    # Rows, not parsed results: only the sampled few are parsed (`ResultRow.stored`).
+    for row in iter_result_rows(conn, run["id"], control_id=only):
+        line = row.line() + b"\n"
+        if results is not None:
+            results.write(line)
+        if row.control_id != control:
+            control = row.control_id
+            current = tallies.get(control)
+        if current is None:
             continue
-        selector = Selector(seed, meta.id, sample_size(meta.frequency, meta.risk, size))
-        counts: dict[str, int] = {}
-        total = 0
-        digest = hashlib.sha256()
-        # Rows, not parsed results: only the sampled few are parsed (`ResultRow.stored`).
-        for row in iter_result_rows(conn, run["id"], control_id=meta.id):
-            total += 1
-            counts[row.result] = counts.get(row.result, 0) + 1
-            digest.update(row.line() + b"\n")
-            if in_population(row.subject, row.result):
-                selector.offer(row.subject, row)
+        current.total += 1
+        current.counts[row.result] = current.counts.get(row.result, 0) + 1
+        current.digest.update(line)
+        if in_population(row.subject, row.result):
+            current.selector.offer(row.subject, row)
+    sections = []
+    for meta in metas:
+        tally = tallies[meta.id]
         section = ControlSection(
             system=system.name,
             run_id=run["id"],
             meta=meta,
             enabled=library.enabled(meta),
             params=library.params(meta),
-            counts=counts,
-            total=total,
-            population=selector.population,
-            planned=selector.size,
-            results_sha256=digest.hexdigest(),
+            counts=tally.counts,
+            total=tally.total,
+            population=tally.selector.population,
+            planned=tally.selector.size,
+            results_sha256=tally.digest.hexdigest(),
         )
         section.sample = [
             SampleItem(rank=i + 1, hash=ranked.rank, stored=ranked.payload.stored())
-            for i, ranked in enumerate(selector.selected())
+            for i, ranked in enumerate(tally.selector.selected())
         ]
         sections.append(section)
     return sections
@@ -157,8 +189,16 @@ def build_report(
     seed: str | None,
     size: int | None,
     now: datetime,
+    results_dir: Path | None = None,
+    sampled: Callable[[list[ControlSection], dict[str, Waiver]], None] | None = None,
 ) -> Report:
     """Build the model (steps in the module docstring). Read-only: nothing is stored.
+
+    With `results_dir`, step 2 writes each system's results file there as it reads the
+    results (`results-<system>.ndjson`, the JSON format's, without a second read). `sampled`
+    is called with every control's section once step 2 is done for all systems (counts,
+    digest and sample known; re-evaluations and traces not yet) and the waivers: the pack
+    starts the workbook's process there.
 
     Raises:
         RunMissingError: a system has no stored run for the period.
@@ -179,8 +219,20 @@ def build_report(
     evaluated = parse_instant(first["evaluated_at"])
     tracer = Tracer(conn, config, evaluated)
     cited: set[str] = set()
+    sampled_sections = []
     for system, run in runs:
-        sections = _sections(conn, library, system, run, seed=seed, size=size)
+        if results_dir is None:
+            sections = _sections(conn, library, system, run, seed=seed, size=size)
+        else:
+            with (results_dir / results_file(system.name)).open("wb") as results:
+                sections = _sections(
+                    conn, library, system, run, seed=seed, size=size, results=results
+                )
+        sampled_sections.append(sections)
+    waivers = {w.id: w for w in load_waivers(conn)}
+    if sampled is not None:
+        sampled([section for sections in sampled_sections for section in sections], waivers)
+    for (system, run), sections in zip(runs, sampled_sections, strict=True):
         at = parse_instant(run["evaluated_at"])
         ctx = pi.Context(
             conn=conn, config=config, system=system, now=at, waivers=load_waivers(conn, as_of=at)
@@ -201,7 +253,6 @@ def build_report(
         found = completeness.check(conn, system, period.start, period.end)
         cited.update(e for f in found.findings for e in f.evidence)
         systems.append(SystemSection(system.name, run, sections, found))
-    waivers = {w.id: w for w in load_waivers(conn)}
     cited.update(e for w in waivers.values() for e in w.evidence)
     cited.update(all_cited(tracer.traces.values()))
     campaigns = period_campaigns(

@@ -19,12 +19,13 @@ policy/<module>          the policy modules in force (their digest is the runs')
 policy/settings.json     the [controls.*] settings (enabled flags, parameters)
 ```
 
-`write_bundle` follows these steps:
+`write_bundle` (or `BundleWriter`, in two calls) follows these steps:
 
 1. Collect the records the report cites, their raw documents and the run headers.
 2. Prove each one's ledger entry against the latest checkpoint (which covers them all).
-3. Write every file into the archive in name order, with fixed timestamps, hashing as it
-   goes; then the manifest and its signature.
+3. Write every file into the archive with fixed timestamps, hashing as it goes (the report's
+   files in name order; the pack adds those written in other processes, the PDF and the
+   workbook, last, once they are done); then the manifest and its signature.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from soxtrail.store.queries import ledger_entries_at, record_rows
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+COMPRESSED = (".xlsx", ".pdf")
 README = """soxtrail evidence pack
 ======================
 
@@ -85,7 +87,13 @@ class _Writer:
 
     def info(self, name: str) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(name, FIXED_TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
+        # The workbook and the PDF are compressed already: deflating them again gains
+        # nothing and costs a second of CPU at the end of the pack.
+        info.compress_type = (
+            zipfile.ZIP_STORED
+            if name.startswith("report/") and name.endswith(COMPRESSED)
+            else zipfile.ZIP_DEFLATED
+        )
         info.external_attr = 0o644 << 16
         return info
 
@@ -133,34 +141,37 @@ def _proofs(
             yield index, canonical_json({"entry": entry, "proof": proof.to_dict()})
 
 
-def write_bundle(
-    report: Report,
-    library: Library,
-    files: list[Path],
-    path: Path,
-    *,
-    signer: NoteSigner,
-) -> Path:
-    """Write the bundle (steps in the module docstring)."""
-    conn = report.conn
-    size = int(report.checkpoint["size"])
-    root = bytes.fromhex(report.checkpoint["root"])
-    indexes: set[int] = set()
-    with zipfile.ZipFile(path, "w", allowZip64=True) as archive:
-        out = _Writer(archive)
+class BundleWriter:
+    """Writes the bundle in two calls (steps in the module docstring): `add` the report's
+    files written so far with everything else but the manifest, then `finish` with the
+    files written meanwhile in other processes, the manifest and its signature."""
+
+    def __init__(self, report: Report, library: Library, path: Path, *, signer: NoteSigner) -> None:
+        self.report = report
+        self.library = library
+        self.path = path
+        self.signer = signer
+        self.archive = zipfile.ZipFile(path, "w", allowZip64=True)
+        self.out = _Writer(self.archive)
+
+    def add(self, files: list[Path]) -> None:
+        report, out = self.report, self.out
+        conn = report.conn
+        size = int(report.checkpoint["size"])
+        root = bytes.fromhex(report.checkpoint["root"])
+        indexes: set[int] = set()
         out.data(
             "README.txt",
             README.format(
                 period=report.period.label,
                 systems=", ".join(s.name for s in report.systems),
                 origin=report.origin,
-                name=path.name,
+                name=self.path.name,
             ).encode(),
         )
-        for file in sorted(files, key=lambda p: p.name):
-            out.file(f"report/{file.name}", file)
+        self._files(files)
         out.data("ledger/checkpoint", report.checkpoint["note"].encode())
-        out.data("ledger/verifier.key", (signer.verifier_key() + "\n").encode())
+        out.data("ledger/verifier.key", (self.signer.verifier_key() + "\n").encode())
         for system in report.systems:
             header = {k: v for k, v in system.run.items() if k not in ("id", "ledger_index")}
             text = canonical_json(header)
@@ -180,15 +191,23 @@ def write_bundle(
             indexes.add(int(meta["ledger_index"]))
         for digest, data in sorted(report.inputs.items()):
             out.data(f"inputs/{digest}.json", data)
-        for module in sorted(library.policy_modules, key=lambda m: m.name):
+        for module in sorted(self.library.policy_modules, key=lambda m: m.name):
             out.data(f"policy/{module.name}", module.text.encode())
-        settings = {k: dict(v) for k, v in sorted(library.settings.items())}
+        settings = {k: dict(v) for k, v in sorted(self.library.settings.items())}
         out.data("policy/settings.json", canonical_json(settings))
         newer = [index for index in indexes if index >= size]
         if newer:
             raise InternalError(f"ledger entry {min(newer)} is newer than the checkpoint")
         for index, proof in _proofs(conn, sorted(indexes), size, root):
             out.data(f"ledger/proofs/{index}.json", proof)
+
+    def _files(self, files: list[Path]) -> None:
+        for file in sorted(files, key=lambda p: p.name):
+            self.out.file(f"report/{file.name}", file)
+
+    def finish(self, files: list[Path]) -> Path:
+        report = self.report
+        self._files(files)
         manifest = canonical_json(
             {
                 "schema": 1,
@@ -196,10 +215,32 @@ def write_bundle(
                 "origin": report.origin,
                 "period": report.period.label,
                 "created_at": format_instant(report.generated_at),
-                "files": out.files,
+                "files": self.out.files,
             }
         )
-        archive.writestr(out.info(MANIFEST), manifest)
+        self.archive.writestr(self.out.info(MANIFEST), manifest)
         statement = manifest_statement(report.origin, hashlib.sha256(manifest).hexdigest())
-        archive.writestr(out.info(SIGNATURE), signer.sign(statement).encode())
-    return path
+        self.archive.writestr(self.out.info(SIGNATURE), self.signer.sign(statement).encode())
+        self.archive.close()
+        return self.path
+
+    def close(self) -> None:
+        """Close the archive (after `finish`, or unfinished when the pack failed)."""
+        self.archive.close()
+
+
+def write_bundle(
+    report: Report,
+    library: Library,
+    files: list[Path],
+    path: Path,
+    *,
+    signer: NoteSigner,
+) -> Path:
+    """Write the bundle (steps in the module docstring) in one go."""
+    writer = BundleWriter(report, library, path, signer=signer)
+    try:
+        writer.add(files)
+        return writer.finish([])
+    finally:
+        writer.close()

@@ -108,24 +108,27 @@ class _Known:
         return False
 
 
-def _known(conn: Connection, environment: str, end: datetime, *, argocd: bool) -> _Known:
-    known = _Known()
+def _known(conn: Connection, environment: str, end: datetime) -> tuple[_Known, _Known]:
+    """What deployment records say was deployed to one environment, in one read: by every
+    provider, and by forges and pipelines only (without Argo CD)."""
+    everything, pipelines = _Known(), _Known()
     for stored in stream_of_kind(conn, ["deployment"], environment=environment, end=end):
         facts = stored.evidence.facts
         assert isinstance(facts, DeploymentFacts)
-        if facts.status != "success" or (facts.provider == "argocd" and not argocd):
+        if facts.status != "success":
             continue
         at = stored.evidence.occurred_at
-        if facts.sha:
-            known.shas.add(facts.sha)
-            known.first.setdefault(facts.sha, at)
-        if facts.ref:
-            known.refs.add(facts.ref.removeprefix("refs/tags/").removeprefix("refs/heads/"))
-        for image in facts.images:
-            known.images.add(image)
-            if "@" in image:
-                known.digests.add(image.split("@", 1)[1])
-    return known
+        for known in (everything,) if facts.provider == "argocd" else (everything, pipelines):
+            if facts.sha:
+                known.shas.add(facts.sha)
+                known.first.setdefault(facts.sha, at)
+            if facts.ref:
+                known.refs.add(facts.ref.removeprefix("refs/tags/").removeprefix("refs/heads/"))
+            for image in facts.images:
+                known.images.add(image)
+                if "@" in image:
+                    known.digests.add(image.split("@", 1)[1])
+    return everything, pipelines
 
 
 def _add(found: dict[tuple[str, ...], Finding], key: tuple[str, ...], new: Finding) -> None:
@@ -251,7 +254,7 @@ def check(conn: Connection, system: System, start: datetime, end: datetime) -> C
     """Run the completeness checks of the module docstring over `[start, end)`."""
     report = Completeness()
     for environment in system.production_environments:
-        with_argocd = _known(conn, environment, end, argocd=True)
+        with_argocd, pipelines = _known(conn, environment, end)
         _snapshots(
             conn,
             environment=environment,
@@ -260,7 +263,6 @@ def check(conn: Connection, system: System, start: datetime, end: datetime) -> C
             known=with_argocd,
             report=report,
         )
-        pipelines = _known(conn, environment, end, argocd=False)
         _argocd(
             conn,
             system=system,

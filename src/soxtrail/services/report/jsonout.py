@@ -1,5 +1,6 @@
 """The JSON format: `report.json` (schema 1, docs/evidence-pack.md) and one
-`results-<system>.ndjson` per system, both written as streams.
+`results-<system>.ndjson` per system, both written as streams (the results files by the
+model's pass over the results, `build.py` step 2: they are not read twice).
 
 `results-<system>.ndjson` holds every stored result of the system's run, one canonical line
 each, exactly as the run's `results_sha256` hashes them: the SHA-256 of the file *is* that
@@ -17,18 +18,6 @@ from soxtrail.services.report.model import Report, result_json
 
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=False)
-
-
-def write_results(report: Report, directory: Path) -> list[Path]:
-    """One NDJSON file of stored results per system."""
-    paths = []
-    for system in report.systems:
-        path = directory / system.results_file
-        with path.open("wb") as out:
-            for row in report.all_rows(system):
-                out.write(row.line() + b"\n")
-        paths.append(path)
-    return paths
 
 
 def _write_exceptions(report: Report, out: IO[str], section: Any) -> None:

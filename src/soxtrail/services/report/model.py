@@ -9,9 +9,9 @@ transaction it was built in.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 
@@ -110,7 +110,7 @@ class SystemSection:
 
     @property
     def results_file(self) -> str:
-        return f"results-{self.name}.ndjson"
+        return results_file(self.name)
 
 
 @dataclass
@@ -165,12 +165,12 @@ class Report:
 
     def sheet_name(self, section: ControlSection) -> str:
         """The workbook sheet that lists a control's whole population."""
-        name = (
-            section.meta.id
-            if len(self.systems) == 1
-            else f"{section.system[:20]} {section.meta.id}"
-        )
-        return name[:31]
+        return sheet_name(section, len(self.systems))
+
+    def detached(self) -> Report:
+        """A copy for a process without this connection (the workbook's): everything but
+        the streams, the inputs and the cited evidence; its streams must not be used."""
+        return replace(self, conn=cast(Connection, None), inputs={}, evidence=set())
 
     def system_of(self, section: ControlSection) -> SystemSection:
         return next(s for s in self.systems if s.name == section.system)
@@ -199,6 +199,17 @@ class Report:
                 "size_override": self.size_override,
             },
         }
+
+
+def sheet_name(section: ControlSection, systems: int) -> str:
+    """The workbook sheet that lists a control's whole population (of `systems` systems)."""
+    name = section.meta.id if systems == 1 else f"{section.system[:20]} {section.meta.id}"
+    return name[:31]
+
+
+def results_file(system: str) -> str:
+    """The name of the file of a system's results (every stored result of its run)."""
+    return f"results-{system}.ndjson"
 
 
 def result_json(stored: StoredResult) -> dict[str, Any]:

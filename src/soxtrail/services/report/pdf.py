@@ -10,17 +10,18 @@ populations: a year's population is tens of thousands of rows, which no one read
 and which would take WeasyPrint minutes (docs/adr/0004-workpaper-pdf.md).
 
 WeasyPrint's layout is CPU-bound and needs no database, so `PdfJob` runs it in a child
-process from the rendered HTML while the parent writes the other formats.
+process from the rendered HTML while the parent writes the other formats (and the workbook's
+process its sheets).
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
+from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 
-from soxtrail.domain.errors import InternalError
 from soxtrail.services.report.html import render_html
+from soxtrail.services.report.jobs import ChildJob
 from soxtrail.services.report.model import Report
 
 
@@ -43,21 +44,18 @@ def write_pdf(report: Report, path: Path) -> Path:
     return html_to_pdf(pdf_html(report), path)
 
 
-class PdfJob:
-    """The PDF laid out in a child process (spawned: no database handle, no engine threads
-    cross into it); `wait` raises when it did not write the file."""
+def _lay_out_in_child(pipe: Pipe, path: Path) -> None:
+    import weasyprint  # noqa: F401  (imported while the parent builds the model)
 
-    def __init__(self, report: Report, path: Path) -> None:
-        self.path = path
-        text = pdf_html(report)
-        context = multiprocessing.get_context("spawn")
-        self.process = context.Process(target=html_to_pdf, args=(text, path), daemon=True)
-        self.process.start()
+    html_to_pdf(pipe.recv(), path)
 
-    def wait(self) -> Path:
-        self.process.join()
-        if self.process.exitcode != 0 or not self.path.is_file():
-            raise InternalError(
-                f"writing {self.path.name} failed in its process (exit {self.process.exitcode})"
-            )
-        return self.path
+
+class PdfJob(ChildJob):
+    """The PDF laid out in a child process, which starts at once and loads WeasyPrint while
+    the parent builds the model; `start` hands it the HTML."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, _lay_out_in_child, path)
+
+    def start(self, report: Report) -> None:
+        self.send(pdf_html(report))
