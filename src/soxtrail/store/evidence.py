@@ -80,20 +80,25 @@ def record_body(record: Evidence) -> tuple[str, bytes]:
     return content_id(body), body
 
 
+#: The envelope fields typed `str` or `str | None`.
+_ENVELOPE_STRINGS = (
+    "source",
+    "subject",
+    "actor",
+    "repo",
+    "commit",
+    "change_request",
+    "environment",
+    "raw_sha256",
+    "locator",
+)
+
+
 def _plain_envelope(record: Evidence) -> bool:
     """Whether the envelope holds only strings and None, as its types say (a dataclass does
     not check them)."""
-    for value in (
-        record.source,
-        record.subject,
-        record.actor,
-        record.repo,
-        record.commit,
-        record.change_request,
-        record.environment,
-        record.raw_sha256,
-        record.locator,
-    ):
+    for name in _ENVELOPE_STRINGS:
+        value = getattr(record, name)
         if value is not None and type(value) is not str:
             return False
     if any(type(ticket) is not str for ticket in record.tickets):
