@@ -169,3 +169,28 @@ def run(quick: bool) -> list[Row]:
         if server is not None:
             server.stop()
     return rows
+
+
+def main() -> None:
+    """One ingest measurement from the command line (a child process, like `run`)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_ingest",
+        description="Ingest records into a fresh store and print records/s, CPU and peak RSS.",
+    )
+    parser.add_argument("--kind", choices=["commits", "github", "cloudtrail"], default="commits")
+    parser.add_argument("--records", type=int, default=50_000, help="records to ingest")
+    parser.add_argument("--db-url", default=None, help="a PostgreSQL URL (default: SQLite)")
+    args = parser.parse_args()
+    result = measure(args.kind, args.records, args.db_url)
+    print(
+        f"{args.kind}: {result['records']:,} records from {result['documents']:,} documents; "
+        f"wall {result['wall']:.2f} s = {result['records'] / result['wall']:,.0f} records/s; "
+        f"cpu {result['cpu']:.2f} s = {result['records'] / result['cpu']:,.0f} records/s; "
+        f"peak RSS {result['rss']:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()

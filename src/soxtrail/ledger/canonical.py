@@ -170,7 +170,7 @@ _FLOAT_TOKEN = re.compile(r"[:\[,]-?\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+)(?
 _TOP_LEVEL_FLOAT = re.compile(r"-?\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+)")
 
 
-def unsafe_canonical_json_unvalidated(value: object) -> bytes:
+def unsafe_canonical_json_unvalidated(value: object, *, floats: bool = True) -> bytes:
     """RFC 8785 bytes for a value soxtrail built itself, without validating its types.
 
     The same bytes as `canonical_json` for any value with string keys and modest nesting —
@@ -178,15 +178,16 @@ def unsafe_canonical_json_unvalidated(value: object) -> bytes:
     exact serializer — but the value is not checked for non-string keys or depth. Only for
     values made by our own code from validated models (evidence records, ledger entries);
     anything from outside goes through `canonical_json`.
+
+    `floats=False` promises that `value` holds no float (the caller knows it from the types
+    that made it, see `record_body`), which skips looking for them: a tenth of the cost.
     """
     try:
         text = _FAST_ENCODER.encode(value)
     except (TypeError, ValueError, RecursionError):
         return canonical_json(value)  # raises the precise FormatError
-    if (
-        _FLOAT_TOKEN.search(text) is not None
-        or _TOP_LEVEL_FLOAT.fullmatch(text)
-        or (not text.isascii() and _NON_BMP.search(text) is not None)
+    if (floats and (_FLOAT_TOKEN.search(text) is not None or _TOP_LEVEL_FLOAT.fullmatch(text))) or (
+        not text.isascii() and _NON_BMP.search(text) is not None
     ):
         return canonical_json(value)
     try:

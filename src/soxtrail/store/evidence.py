@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 
 from soxtrail.domain.errors import NotFoundError
 from soxtrail.domain.evidence import Evidence, StoredEvidence, lookup_keys
+from soxtrail.domain.facts_base import may_hold_floats
 from soxtrail.domain.search import search_resource
 from soxtrail.ledger.canonical import unsafe_canonical_json_unvalidated
 from soxtrail.ledger.entries import content_id, raw_document_entry_json, record_entry_json
@@ -68,9 +69,41 @@ class _Pending:
 
 
 def record_body(record: Evidence) -> tuple[str, bytes]:
-    """The record's canonical JSON and its id (SHA-256 of that JSON)."""
-    body = unsafe_canonical_json_unvalidated(record.to_json())
+    """The record's canonical JSON and its id (SHA-256 of that JSON).
+
+    The encoder looks for floats in the text (their RFC 8785 spelling is not Python's) only
+    when the record can hold one: its facts model allows floats, or an envelope field is not
+    the string its type says.
+    """
+    floats = may_hold_floats(type(record.facts)) or not _plain_envelope(record)
+    body = unsafe_canonical_json_unvalidated(record.to_json(), floats=floats)
     return content_id(body), body
+
+
+#: The envelope fields typed `str` or `str | None`.
+_ENVELOPE_STRINGS = (
+    "source",
+    "subject",
+    "actor",
+    "repo",
+    "commit",
+    "change_request",
+    "environment",
+    "raw_sha256",
+    "locator",
+)
+
+
+def _plain_envelope(record: Evidence) -> bool:
+    """Whether the envelope holds only strings and None, as its types say (a dataclass does
+    not check them)."""
+    for name in _ENVELOPE_STRINGS:
+        value = getattr(record, name)
+        if value is not None and type(value) is not str:
+            return False
+    if any(type(ticket) is not str for ticket in record.tickets):
+        return False
+    return all(type(a) is str and type(b) is str for a, b in record.links)
 
 
 def _existing(conn: Connection, column: Any, values: Sequence[str]) -> set[str]:

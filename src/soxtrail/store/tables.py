@@ -104,12 +104,10 @@ evidence = Table(
     Index(None, "kind", "occurred_at"),
     Index(None, "kind", "source", "occurred_at"),
     Index(None, "commit_sha", "kind"),
-    Index(None, "change_request"),
     Index(None, "environment", "kind", "occurred_at"),
     Index(None, "actor", "occurred_at"),
     Index(None, "repo", "kind", "occurred_at"),
     Index(None, "subject", "kind"),
-    Index(None, "raw_sha256"),
     Index(None, "resource", "occurred_at"),
 )
 
@@ -119,6 +117,8 @@ evidence_keys = Table(
     Column("name", String(20), primary_key=True),
     Column("value", String(400), primary_key=True),
     Column("record_id", Sha256Hex, ForeignKey("evidence.id"), primary_key=True),
+    # Read only by its primary key: stored once, in key order (SQLite; see migration 0006).
+    sqlite_with_rowid=False,
 )
 
 ledger_head = Table(
@@ -132,7 +132,13 @@ ledger_head = Table(
 ledger_entries = Table(
     "ledger_entries",
     metadata,
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    # On SQLite, INTEGER PRIMARY KEY is the rowid itself: one B-tree, not a table and an index.
+    Column(
+        "idx",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
     Column("entry", Text, nullable=False, comment="RFC 8785 canonical JSON"),
     Column("leaf_hash", LargeBinary(32), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -145,6 +151,7 @@ ledger_nodes = Table(
     Column("idx", BigInteger, primary_key=True, autoincrement=False),
     Column("hash", LargeBinary(32), nullable=False),
     comment="hash of every complete subtree of 2**level leaves, level >= 1",
+    sqlite_with_rowid=False,
 )
 
 ledger_checkpoints = Table(
