@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,7 +84,16 @@ def test_search_a_person_on_a_day_and_open_a_hits_proof(page: object) -> None:
     shot(p, "20-search")
     rows.first.get_by_role("link", name="raw document").click()
     assert p.get_by_role("heading", name="Inclusion proof").is_visible()
-    assert '"type":"raw_document"' in p.locator("dl.kv").inner_text().replace(" ", "")
+    entry = p.get_by_role("region", name="Ledger entry").locator("dl.kv").inner_text()
+    assert '"type":"raw_document"' in entry.replace(" ", "")
+    raw = p.get_by_role("region", name="The raw document")
+    assert "cloudtrail" in raw.locator("dl.kv").inner_text()
+    digest = p.url.rsplit("/", 1)[1]
+    with p.expect_download() as download:
+        raw.get_by_role("link", name="Download the stored document").click()
+    stored = Path(download.value.path()).read_bytes()
+    # The download is the very bytes the ledger entry names.
+    assert hashlib.sha256(stored).hexdigest() == digest
     p.go_back()
     p.locator("table.hits tbody tr").first.get_by_role("link").first.click()
     assert p.get_by_role("heading", name="The record").is_visible()
