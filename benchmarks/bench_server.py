@@ -66,7 +66,13 @@ def _prepare(root: Path) -> tuple[Path, str, str]:
     """Step 1: the demo workspace, a ci token, and the candidate commit of the gate."""
     report = run_demo(root)
     assert report.self_approved is not None
-    config = load_config(root / "soxtrail.toml", explicit=True)
+    config = root / "soxtrail.toml"
+    return config, ci_token(config), report.self_approved.commit
+
+
+def ci_token(config_file: Path, name: str = "ci-bot") -> str:
+    """A `ci` user `name` of the workspace and an API token for it, valid for a day."""
+    config = load_config(config_file, explicit=True)
     db = Database(config.store_url)
     signer = load_signer(config.key_file, config.origin)
 
@@ -74,11 +80,11 @@ def _prepare(root: Path) -> tuple[Path, str, str]:
         return datetime.now(UTC)
 
     add_user(
-        db, name="ci-bot", role="ci", actor="bench", signer=signer, origin=config.origin, clock=now
+        db, name=name, role="ci", actor="bench", signer=signer, origin=config.origin, clock=now
     )
     token = create_token(
         db,
-        user="ci-bot",
+        user=name,
         role=None,
         label="bench",
         expires_at=now() + timedelta(days=1),
@@ -88,11 +94,11 @@ def _prepare(root: Path) -> tuple[Path, str, str]:
         clock=now,
     ).secret
     db.dispose()
-    return root / "soxtrail.toml", token, report.self_approved.commit
+    return token
 
 
 @contextmanager
-def _server(config: Path, workers: int, db_url: str | None = None) -> Iterator[str]:
+def server_process(config: Path, workers: int, db_url: str | None = None) -> Iterator[str]:
     """Step 2: `soxtrail serve` on a free port, stopped afterwards."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "SOXTRAIL_DB"}
@@ -181,11 +187,12 @@ def _gate(url: str, token: str, commit: str, count: int) -> list[float]:
     return latencies
 
 
-def _gate_processes(
-    url: str, token: str, commit: str, count: int
+def gate_processes(
+    url: str, token: str, commit: str, count: int, expect: int = 1
 ) -> tuple[list[float], list[float]]:
     """Step 4b: whole `soxtrail gate --server` processes, as a pipeline runs them: wall
-    seconds, and the CPU seconds each process used (the machine may be shared)."""
+    seconds, and the CPU seconds each process used (the machine may be shared). Each must
+    exit `expect` (the demo's candidate is denied: 1)."""
     import resource
 
     env = {**os.environ, "SOXTRAIL_TOKEN": token}
@@ -202,7 +209,7 @@ def _gate_processes(
         done = subprocess.run(args, env=env, capture_output=True, check=False)
         latencies.append(time.perf_counter() - started)
         cpu.append(children() - used)
-        if done.returncode != 1:
+        if done.returncode != expect:
             raise RuntimeError(f"gate --server: exit {done.returncode}: {done.stderr[:300]!r}")
     return latencies, cpu
 
@@ -215,7 +222,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="soxtrail-bench-server-") as tmp:
         config, token, commit = _prepare(Path(tmp) / "ws")
         for workers in (1, 2):
-            with _server(config, workers) as url:
+            with server_process(config, workers) as url:
                 case = f"sqlite, {workers} worker(s), 16 in flight"
                 batch = _deliveries(deliveries, f"w{workers}")
                 started = time.perf_counter()
@@ -237,7 +244,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
                         {"benchmark": "gate via API p99", "case": "sqlite, dry run, sequential",
                          "value": round(1000 * _percentile(gate, 0.99), 1), "unit": "ms"},
                     ]  # fmt: skip
-                    whole, cpu = _gate_processes(url, token, commit, 10 if quick else 50)
+                    whole, cpu = gate_processes(url, token, commit, 10 if quick else 50)
                     case = "whole process, dry run, sequential"
                     rows += [
                         {"benchmark": "soxtrail gate --server p50", "case": case,
@@ -270,7 +277,10 @@ def _postgresql(tmp: Path, count: int) -> list[dict[str, Any]]:
         init_workspace(root, db_url=db_url, env_db=None, clock=lambda: datetime.now(UTC))
         config = root / "soxtrail.toml"
         case = "postgresql, 2 servers x 1 worker, 16 in flight"
-        with _server(config, 1, db_url) as first, _server(config, 1, db_url) as second:
+        with (
+            server_process(config, 1, db_url) as first,
+            server_process(config, 1, db_url) as second,
+        ):
             batch = _deliveries(count, "pg")
             started = time.perf_counter()
             latencies = asyncio.run(_load([first, second], batch, 16))
