@@ -225,6 +225,32 @@ def test_clean_change_is_recorded_and_provable(tmp_path: Path) -> None:
     s.close()
 
 
+def test_a_dry_run_needs_no_ledger_key_and_a_recorded_gate_does(tmp_path: Path) -> None:
+    """A dry run writes nothing, so a developer without the ledger's signing key can run it;
+    a gate that records must sign, and without the key it exits 2 naming it, recording
+    nothing."""
+    s = world(tmp_path)
+    change = s.change(
+        101, title="Batch ledger posts", author="alice", files=FINANCIAL, approvers=("bob", "carol")
+    )
+    s.ci(change.merge)
+    s.approve_deployment(change.merge)
+    s.ingest()
+    s.close()
+    size = json.loads(soxtrail(s, "ledger", "status", "-f", "json").stdout)["size"]
+    key = s.config.key_file
+    key.rename(key.with_name("elsewhere.pem"))
+    args = ("gate", "-s", "billing", "-e", "production", "--commit", change.merge, "-f", "json")
+    dry = soxtrail(s, *args, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert json.loads(dry.stdout)["decision"] == "allow"
+    recorded = soxtrail(s, *args)
+    assert recorded.returncode == 2
+    assert str(key) in recorded.stderr and "ledger signing key" in recorded.stderr
+    key.with_name("elsewhere.pem").rename(key)
+    assert json.loads(soxtrail(s, "ledger", "status", "-f", "json").stdout)["size"] == size
+
+
 def test_self_approval_names_who_and_why(tmp_path: Path) -> None:
     s = world(tmp_path)
     document = self_approval(s)

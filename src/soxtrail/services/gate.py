@@ -215,10 +215,16 @@ def decide_gate(
     commit: str,
     repo: str | None = None,
     clock: Clock,
-    signer: NoteSigner,
+    signer: NoteSigner | None,
     dry_run: bool = False,
 ) -> GateDecision:
-    """Decide whether `commit` may be deployed to `environment` (steps in the module docstring)."""
+    """Decide whether `commit` may be deployed to `environment` (steps in the module docstring).
+
+    A dry run records nothing, so it needs no `signer` (the ledger's key); a gate that records
+    its decision must be given one.
+    """
+    if signer is None and not dry_run:
+        raise ValueError("a gate that records its decision needs the ledger's signer")
     system = config.system(system_name)
     now = clock()
     # One read transaction: the candidate, its change set, the evidence and the waivers are
@@ -253,7 +259,7 @@ def decide_gate(
         evaluated_at=now,
         dry_run=dry_run,
     )
-    if not dry_run:
+    if signer is not None and not dry_run:
         _record(db, decision, signer=signer, origin=config.origin, clock=clock)
     return decision
 

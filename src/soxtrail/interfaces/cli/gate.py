@@ -72,7 +72,8 @@ def gate(
         commit=commit,
         repo=repo,
         clock=cli.clock,
-        signer=cli.signer(),
+        # A dry run writes nothing: it needs no ledger key (nor the cryptography it loads).
+        signer=None if dry_run else cli.signer(),
         dry_run=dry_run,
     )
     document = decision.to_json()
