@@ -241,9 +241,20 @@ def test_a_dry_run_needs_no_ledger_key_and_a_recorded_gate_does(tmp_path: Path) 
     key = s.config.key_file
     key.rename(key.with_name("elsewhere.pem"))
     args = ("gate", "-s", "billing", "-e", "production", "--commit", change.merge, "-f", "json")
-    dry = soxtrail(s, *args, "--dry-run")
+    dry = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "soxtrail", *args, "--dry-run"],
+        cwd=s.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert dry.returncode == 0, dry.stderr
     assert json.loads(dry.stdout)["decision"] == "allow"
+    # What it does not load is what it does not pay for (ADR 0005): no signing, no writers.
+    imported = {line.rsplit("|", 1)[1].strip() for line in dry.stderr.splitlines() if "|" in line}
+    assert "soxtrail.services.gate" in imported
+    unwanted = ("cryptography", "soxtrail.services.ingest", "soxtrail.sources.framing")
+    assert not {m for m in imported if m.split(".")[0] in unwanted or m in unwanted}
     recorded = soxtrail(s, *args)
     assert recorded.returncode == 2
     assert str(key) in recorded.stderr and "ledger signing key" in recorded.stderr

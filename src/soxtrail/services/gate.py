@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -31,7 +31,6 @@ from soxtrail.domain.instants import format_instant
 from soxtrail.domain.results import ControlResult, Result
 from soxtrail.domain.systems import System
 from soxtrail.ledger.canonical import canonical_json
-from soxtrail.ledger.note import NoteSigner
 from soxtrail.policy.engine import Engine
 from soxtrail.policy.evaluate import evaluate_controls
 from soxtrail.policy.library import Library
@@ -43,6 +42,10 @@ from soxtrail.services.records import own_item, record_id, store_own
 from soxtrail.services.waivers import apply_waivers, load_waivers
 from soxtrail.store.database import Database
 from soxtrail.store.queries import by_commits, commit_prefix, exact_commit
+
+if TYPE_CHECKING:
+    # Only the type: a dry run loads no cryptography.
+    from soxtrail.ledger.note import NoteSigner
 
 #: How results combine into a control's verdict: the worst one wins.
 SEVERITY = {

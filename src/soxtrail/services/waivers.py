@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import Connection
 
@@ -22,11 +22,14 @@ from soxtrail.domain.facts import ChangeRequestFacts, CommitFacts, WaiverFacts
 from soxtrail.domain.instants import format_instant
 from soxtrail.domain.results import ControlResult, Result
 from soxtrail.domain.systems import Identities
-from soxtrail.ledger.note import NoteSigner
 from soxtrail.services.clock import Clock
 from soxtrail.services.records import own_item, store_own
 from soxtrail.store.database import Database
 from soxtrail.store.queries import by_keys, by_subjects, of_kind
+
+if TYPE_CHECKING:
+    # Only the type: a dry-run gate, which reads waivers, loads no cryptography.
+    from soxtrail.ledger.note import NoteSigner
 
 Status = Literal["requested", "approved", "rejected", "revoked", "expired"]
 
