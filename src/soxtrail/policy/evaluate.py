@@ -9,7 +9,9 @@ unknown result value, an engine failure, a timeout. `error` never allows.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from soxtrail.domain.results import ControlResult, Result
@@ -102,26 +104,36 @@ def _check(meta: ControlMeta, raw: Any, expected: Sequence[str]) -> list[Control
     return out
 
 
-def _evaluate_with_timeout(
-    engine: Engine, document: Mapping[str, Any], timeout: float
-) -> dict[str, Any]:
-    answer: dict[str, Any] = {}
+class EngineTimeoutError(EngineError):
+    """The engine did not answer in time; it may still be busy with that evaluation."""
+
+
+def _with_timeout(call: Callable[[], Any], deadline: float, timeout: float) -> Any:
+    """`call()` on a thread of its own, waiting for its answer until `deadline` (monotonic).
+
+    An engine cannot be interrupted: on a timeout the thread (a daemon) goes on until the
+    engine returns, holding the engine, and its answer is thrown away.
+
+    Raises:
+        EngineTimeoutError: no answer by the deadline (`timeout` seconds after evaluation began).
+    """
+    answer: list[Any] = []
     failure: list[BaseException] = []
 
     def run() -> None:
         try:
-            answer.update(engine.evaluate(document))
+            answer.append(call())
         except BaseException as exc:
             failure.append(exc)
 
     worker = threading.Thread(target=run, name="policy-eval", daemon=True)
     worker.start()
-    worker.join(timeout)
+    worker.join(max(deadline - time.monotonic(), 0.0))
     if worker.is_alive():
-        raise EngineError(f"the policy engine did not answer within {timeout:g} s")
+        raise EngineTimeoutError(f"the policy engine did not answer within {timeout:g} s")
     if failure:
         raise failure[0]
-    return answer
+    return answer[0]
 
 
 def evaluate_controls(
@@ -137,7 +149,9 @@ def evaluate_controls(
     1. Disabled controls are reported `not_applicable`, saying so.
     2. One engine call answers every control; if it fails, each control is evaluated
        alone so that one broken control does not hide the others' verdicts.
-    3. Each control's answer is checked against the contract; what does not hold is `error`.
+    3. All of it within `timeout` seconds: past that, every control not yet answered is
+       `error` (the engine, still busy, is not asked again).
+    4. Each control's answer is checked against the contract; what does not hold is `error`.
     """
     results: list[ControlResult] = []
     active = []
@@ -155,23 +169,38 @@ def evaluate_controls(
             )
     if not active:
         return results
+    deadline = time.monotonic() + timeout
+    failures: dict[str, str] = {}
     try:
-        answers: dict[str, Any] = _evaluate_with_timeout(engine, document, timeout)
-    except EngineError as exc:
+        answers: dict[str, Any] = _with_timeout(
+            partial(engine.evaluate, document), deadline, timeout
+        )
+    except EngineTimeoutError as exc:
+        # The engine is still busy with the slow evaluation and cannot be interrupted:
+        # asking it about each control alone would wait for it. Every control is `error`.
+        answers, failures = {}, {m.short_name: str(exc) for m in active}
+    except EngineError:
         answers = {}
-        failures: dict[str, str] = {}
-        for meta in active:
-            try:
-                answers[meta.short_name] = engine.evaluate_package(meta.package, document)
-            except EngineError as inner:
-                failures[meta.short_name] = str(inner)
-        if "did not answer" in str(exc):
-            failures = {m.short_name: str(exc) for m in active}
         for meta in active:
             if meta.short_name in failures:
-                subjects = expected_subjects(meta, document) or [NO_SUBJECT]
-                results.extend(_error(meta, s, failures[meta.short_name]) for s in subjects)
-                active = [m for m in active if m is not meta]
+                continue
+            try:
+                answers[meta.short_name] = _with_timeout(
+                    partial(engine.evaluate_package, meta.package, document), deadline, timeout
+                )
+            except EngineTimeoutError as inner:
+                # This control, and the ones not yet asked (the engine is busy), are `error`.
+                asked = {*answers, *failures}
+                failures.update(
+                    {m.short_name: str(inner) for m in active if m.short_name not in asked}
+                )
+            except EngineError as inner:
+                failures[meta.short_name] = str(inner)
+    for meta in active:
+        if meta.short_name in failures:
+            subjects = expected_subjects(meta, document) or [NO_SUBJECT]
+            results.extend(_error(meta, s, failures[meta.short_name]) for s in subjects)
+    active = [m for m in active if m.short_name not in failures]
     for meta in active:
         results.extend(
             _check(meta, answers.get(meta.short_name), expected_subjects(meta, document))
