@@ -126,6 +126,19 @@ results contains lib.result("acme/billing#999", "pass", [], [])
         id="fail-without-reason",
     ),
     pytest.param(
+        """results contains object.union(lib.result(cr.subject, verdict, ["ok"], []), extra) if {
+	some cr in input.change_set.change_requests
+	verdict := {41: "pass", 42: "fail"}[cr.number]
+	extra := {41: {"waived_by": ["W-0a1b2c3d4e"]}, 42: {"waived_by": "W-0a1b2c3d4e"}}[cr.number]
+}
+""",
+        {
+            PR41: "a pass result names waivers (only a fail can be waived)",
+            PR42: "reasons, evidence and waived_by must be lists of strings",
+        },
+        id="malformed-waived-by",
+    ),
+    pytest.param(
         """results contains lib.result(cr.subject, verdict, ["checked"], []) if {
 	some cr in input.change_set.change_requests
 	verdict := decision

@@ -308,7 +308,12 @@ def test_waived_finding_is_allowed(tmp_path: Path) -> None:
     allowed = gate(s, change.merge)
     s.close()
     assert allowed["decision"] == "allow"
-    assert any("waived" in r for r in control(allowed, "CM-05")["reasons"])
+    scanned = control(allowed, "CM-05")
+    assert (scanned["result"], scanned["waivers"]) == ("waived", [waiver])
+    assert scanned["subjects"][0]["waiver"] == waiver
+    assert f"high py/sql-injection at src/api/app.py:12 (CodeQL), waived by {waiver}" in [
+        r.split(": ", 1)[1] for r in scanned["reasons"]
+    ]
 
 
 def test_waived_failure_shows_waived_with_the_waiver_id(tmp_path: Path) -> None:

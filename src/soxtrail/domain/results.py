@@ -27,7 +27,14 @@ class Result(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ControlResult:
-    """One control's verdict on one subject, with reasons and the evidence it rests on."""
+    """One control's verdict on one subject, with reasons and the evidence it rests on.
+
+    `waiver` is the waiver that made the result `waived` (the first, when several did).
+    `waived_by` is every waiver a result rests on: on a `fail` from a control, the finding
+    waivers it says cover all it fails on (docs/policy-contract.md), for the waiver step to
+    check; on a `waived` result, each waiver that waived it. The waiver step clears it on a
+    failure it does not waive.
+    """
 
     control_id: str
     subject: str
@@ -35,3 +42,4 @@ class ControlResult:
     reasons: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     waiver: str | None = None
+    waived_by: tuple[str, ...] = ()

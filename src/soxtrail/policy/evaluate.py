@@ -73,18 +73,23 @@ def _check(meta: ControlMeta, raw: Any, expected: Sequence[str]) -> list[Control
         result = _ALLOWED.get(element.get("result"))  # type: ignore[arg-type]
         reasons = _strings(element.get("reasons", []))
         evidence = _strings(element.get("evidence", []))
+        waived_by = _strings(element.get("waived_by", []))
         if subject in by_subject or subject in broken:
             broken[subject] = "more than one result for this subject"
             by_subject.pop(subject, None)
             continue
         if result is None:
             broken[subject] = f"unknown result {element.get('result')!r}"
-        elif reasons is None or evidence is None:
-            broken[subject] = "reasons and evidence must be lists of strings"
+        elif reasons is None or evidence is None or waived_by is None:
+            broken[subject] = "reasons, evidence and waived_by must be lists of strings"
         elif result is not Result.PASS and not reasons:
             broken[subject] = f"a {result.value} result without a reason"
+        elif waived_by and result is not Result.FAIL:
+            broken[subject] = f"a {result.value} result names waivers (only a fail can be waived)"
         else:
-            by_subject[subject] = ControlResult(meta.id, subject, result, reasons, evidence)
+            by_subject[subject] = ControlResult(
+                meta.id, subject, result, reasons, evidence, waived_by=waived_by
+            )
     out: list[ControlResult] = []
     wanted = list(expected) or [NO_SUBJECT]
     for subject in wanted:

@@ -82,7 +82,10 @@ class ControlVerdict:
             "result": worst.value,
             "reasons": reasons,
             "evidence": evidence,
-            "waivers": sorted({r.waiver for r in self.results if r.waiver}),
+            "waivers": sorted(
+                {w for r in self.results if r.result is Result.WAIVED for w in r.waived_by}
+                | {r.waiver for r in self.results if r.waiver}
+            ),
             "subjects": [
                 {
                     "subject": r.subject,

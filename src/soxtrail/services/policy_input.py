@@ -28,6 +28,7 @@ from soxtrail.domain.facts import (
     DeploymentFacts,
     DriftFacts,
     EnvironmentSnapshotFacts,
+    Finding,
     IacPlanFacts,
     PipelineRunFacts,
     PushFacts,
@@ -73,11 +74,17 @@ class Context:
     def business_days(self, start: datetime, end: datetime) -> int:
         return business_days_between(start, end, self.holidays)
 
-    def waived(self, control_id: str, subject: str) -> bool:
-        return any(
-            w.control_id == control_id and w.subject == subject and w.active(self.now)
-            for w in self.waivers
-        )
+    def waiver_for(self, control_id: str, *subjects: str | None) -> str | None:
+        """The id of the first active waiver of `control_id` for one of `subjects`, if any."""
+        for subject in subjects:
+            for w in self.waivers:
+                if (
+                    subject
+                    and (w.control_id, w.subject) == (control_id, subject)
+                    and w.active(self.now)
+                ):
+                    return w.id
+        return None
 
 
 def system_json(system: System) -> dict[str, Any]:
@@ -383,25 +390,29 @@ def verification_json(ctx: Context, shas: Sequence[str]) -> dict[str, list[dict[
                         "commit": sha,
                         "tool": facts.tool,
                         "category": facts.category,
-                        "findings": [
-                            {
-                                "rule_id": f.rule_id,
-                                "severity": f.severity,
-                                "fingerprint": f.fingerprint,
-                                "suppressed": f.suppressed,
-                                "location": f.location,
-                                "waived": ctx.waived("CM-05", f"finding:{f.rule_id}")
-                                or bool(
-                                    f.fingerprint
-                                    and ctx.waived("CM-05", f"finding:{f.fingerprint}")
-                                ),
-                            }
-                            for f in facts.findings
-                        ],
+                        "findings": [_finding(ctx, f) for f in facts.findings],
                         "evidence": stored.id,
                     }
                 )
     return {"runs": runs, "tests": tests, "scans": scans}
+
+
+def _finding(ctx: Context, finding: Finding) -> dict[str, Any]:
+    """A scan finding; `waiver` names the active CM-05 waiver of its rule or fingerprint."""
+    waiver = ctx.waiver_for(
+        "CM-05",
+        f"finding:{finding.rule_id}",
+        f"finding:{finding.fingerprint}" if finding.fingerprint else None,
+    )
+    return {
+        "rule_id": finding.rule_id,
+        "severity": finding.severity,
+        "fingerprint": finding.fingerprint,
+        "suppressed": finding.suppressed,
+        "location": finding.location,
+        "waived": waiver is not None,
+        "waiver": waiver,
+    }
 
 
 def _blocking(scan: dict[str, Any], threshold: str) -> int:

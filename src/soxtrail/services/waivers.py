@@ -9,8 +9,8 @@ the subject names. Expired waivers stop applying by themselves.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -156,26 +156,47 @@ def get_waiver(conn: Connection, waiver_id: str) -> Waiver:
 def apply_waivers(
     results: Iterable[ControlResult], waivers: Sequence[Waiver], now: datetime
 ) -> list[ControlResult]:
-    """A `fail` covered by an active waiver for its control and subject becomes `waived`.
+    """A `fail` covered by active waivers of its control becomes `waived`, naming them.
 
+    A failure is covered by a waiver for its control and subject, or, when the control says
+    which waivers cover all it fails on (`waived_by`: CM-05's finding waivers), by those
+    waivers when every one of them is approved, unexpired and of that control.
     `error` is never waived: it means the control could not be evaluated at all.
     """
-    active = {(w.control_id, w.subject): w for w in waivers if w.active(now)}
-    return [_waived(r, active.get((r.control_id, r.subject))) for r in results]
+    active = [w for w in waivers if w.active(now)]
+    by_subject = {(w.control_id, w.subject): w for w in active}
+    by_id = {w.id: w for w in active}
+    return [_waived(r, by_subject.get((r.control_id, r.subject)), by_id) for r in results]
 
 
-def _waived(result: ControlResult, waiver: Waiver | None) -> ControlResult:
-    if result.result is not Result.FAIL or waiver is None:
+def _waived(
+    result: ControlResult, waiver: Waiver | None, by_id: Mapping[str, Waiver]
+) -> ControlResult:
+    if result.result is not Result.FAIL:
         return result
-    until = format_instant(waiver.expires_at)[:10] if waiver.expires_at else "no expiry"
-    note = f"waived by {waiver.id} (approved by {waiver.approver}, until {until})"
+    named = [by_id.get(i) for i in dict.fromkeys(result.waived_by)]
+    covering = [w for w in named if w is not None and w.control_id == result.control_id]
+    if result.waived_by and len(covering) == len(named):
+        return _as_waived(result, covering)
+    if waiver is not None:
+        return _as_waived(result, [waiver])
+    return replace(result, waived_by=()) if result.waived_by else result
+
+
+def _as_waived(result: ControlResult, waivers: Sequence[Waiver]) -> ControlResult:
+    """The failure, waived: its reasons and one more naming each waiver (one line, last)."""
+    notes = []
+    for waiver in waivers:
+        until = format_instant(waiver.expires_at)[:10] if waiver.expires_at else "no expiry"
+        notes.append(f"{waiver.id} (approved by {waiver.approver}, until {until}): {waiver.reason}")
     return ControlResult(
         result.control_id,
         result.subject,
         Result.WAIVED,
-        (*result.reasons, f"{note}: {waiver.reason}"),
+        (*result.reasons, "waived by " + "; ".join(notes)),
         result.evidence,
-        waiver.id,
+        waivers[0].id,
+        tuple(w.id for w in waivers),
     )
 
 

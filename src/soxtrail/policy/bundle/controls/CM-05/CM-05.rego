@@ -4,8 +4,10 @@
 #   The deployed commit has security scan results (SAST, SCA or IaC, read from SARIF) and
 #   none of their findings at or above the configured severity is open: a finding blocks
 #   unless it is suppressed in the scan or waived. Severities rank critical > high > medium
-#   > low; other severities (note, none) never block. Waived and suppressed blocking
-#   findings are named in the verdict's reasons.
+#   > low; other severities (note, none) never block. Suppressed blocking findings are
+#   counted in the verdict's reasons. When the only blocking findings are covered by
+#   approved, unexpired finding waivers, the deployment is `waived` with those waivers' ids,
+#   and its reasons name each waived finding.
 # custom:
 #   id: CM-05
 #   short_name: scanned
@@ -49,12 +51,25 @@ results contains lib.result(d.subject, "pass", passed(d), evidence(d)) if {
 	d := lib.deployment
 	is_object(d)
 	count(problems(d)) == 0
+	count(at_or_above(d, "waived")) == 0
 }
 
 results contains lib.result(d.subject, "fail", problems(d), evidence(d)) if {
 	d := lib.deployment
 	is_object(d)
 	count(problems(d)) > 0
+}
+
+# Blocking findings that are all waived: a failure the waiver step (after evaluation) turns
+# into `waived` when every waiver in `waived_by` is approved and unexpired.
+results contains object.union(
+	lib.result(d.subject, "fail", waived(d), evidence(d)),
+	{"waived_by": waivers(d)},
+) if {
+	d := lib.deployment
+	is_object(d)
+	count(problems(d)) == 0
+	count(at_or_above(d, "waived")) > 0
 }
 
 severity := lib.param(control, "blocking_severity")
@@ -72,12 +87,18 @@ at_or_above(d, state) := {[0 - rank, text] |
 	rank := lib.severity_rank(f.severity)
 	rank >= threshold
 	state == finding_state(f)
-	text := sprintf("%v %v at %v (%v)", [f.severity, object.get(f, "rule_id", null), object.get(f, "location", null), object.get(s, "tool", null)])
+	text := sprintf("%v %v at %v (%v)%s", [f.severity, object.get(f, "rule_id", null), object.get(f, "location", null), object.get(s, "tool", null), waiver_note(f)])
 }
 
-finding_state(f) := "waived" if f.waived == true
+waiver_note(f) := sprintf(", waived by %s", [f.waiver]) if finding_state(f) == "waived"
 
-else := "suppressed" if f.suppressed == true
+else := ""
+
+# A finding suppressed in the scan does not block; one the input names a waiver for is
+# waived (the input names only approved, unexpired waivers); any other is open.
+finding_state(f) := "suppressed" if f.suppressed == true
+
+else := "waived" if is_string(f.waiver)
 
 else := "open"
 
@@ -100,7 +121,19 @@ else := array.concat(
 	lib.at_most(texts(at_or_above(d, "open")), 5),
 )
 
-passed(d) := array.concat(scanned(d), exceptions(d))
+waived(d) := array.concat(
+	[sprintf("%d blocking finding(s) at or above %s on %s, each covered by a waiver", [count(at_or_above(d, "waived")), severity, lib.short(d.commit)])],
+	lib.at_most(texts(at_or_above(d, "waived")), 5),
+)
+
+waivers(d) := sort({f.waiver |
+	some s in scans(d)
+	some f in s.findings
+	lib.severity_rank(f.severity) >= threshold
+	finding_state(f) == "waived"
+})
+
+passed(d) := array.concat(scanned(d), suppressed(d))
 
 scanned(d) := [sprintf("no scan results for %s (not required: require_scan is false)", [lib.short(d.commit)])] if {
 	count(scans(d)) == 0
@@ -108,11 +141,9 @@ scanned(d) := [sprintf("no scan results for %s (not required: require_scan is fa
 
 else := [sprintf("%s scanned %s: no open finding at or above %s", [concat(", ", sort({s.tool | some s in scans(d)})), lib.short(d.commit), severity])]
 
-exceptions(d) := [msg |
-	some state in ["waived", "suppressed"]
-	n := count(at_or_above(d, state))
+suppressed(d) := [sprintf("%s suppressed", [lib.plural(n, "blocking finding")]) |
+	n := count(at_or_above(d, "suppressed"))
 	n > 0
-	msg := sprintf("%s %s", [lib.plural(n, "blocking finding"), state])
 ]
 
 evidence(d) := lib.ids(array.concat([d.evidence], [s.evidence | some s in scans(d)]))

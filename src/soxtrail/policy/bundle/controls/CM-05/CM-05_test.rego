@@ -21,6 +21,7 @@ finding(severity, rule, location) := {
 	"fingerprint": concat(":", [rule, location]),
 	"suppressed": false,
 	"waived": false,
+	"waiver": null,
 	"location": location,
 }
 
@@ -92,12 +93,63 @@ test_lower_threshold_blocks_medium_fails if {
 	r.reasons == ["1 blocking finding(s) at or above medium on 9f8e7d6", "medium py/weak-hash at src/x.py:3 (Semgrep)"]
 }
 
-test_waived_finding_passes if {
-	waived := object.union(sql_injection, {"waived": true})
-	results := cm05.results with input as input_for([scan(deployed, "CodeQL", [waived])], "high", true)
+waived_by(f, waiver) := object.union(f, {"waived": true, "waiver": waiver})
+
+test_waived_finding_fails_for_the_waiver_step_naming_finding_and_waiver if {
+	results := cm05.results with input as input_for([scan(deployed, "CodeQL", [waived_by(sql_injection, "W-0a1b2c3d4e")])], "high", true)
+	r := only(results)
+	r.result == "fail"
+	r.waived_by == ["W-0a1b2c3d4e"]
+	r.reasons == [
+		"1 blocking finding(s) at or above high on 9f8e7d6, each covered by a waiver",
+		"high py/sql-injection at src/billing/report.py:12 (CodeQL), waived by W-0a1b2c3d4e",
+	]
+}
+
+test_findings_waived_by_two_waivers_name_both_fails if {
+	findings := [
+		waived_by(sql_injection, "W-0a1b2c3d4e"),
+		waived_by(finding("critical", "py/path-injection", "src/a.py:1"), "W-9f8e7d6c5b"),
+		waived_by(finding("high", "py/sql-injection", "src/b.py:2"), "W-0a1b2c3d4e"),
+	]
+	results := cm05.results with input as input_for([scan(deployed, "CodeQL", findings)], "high", true)
+	r := only(results)
+	r.result == "fail"
+	r.waived_by == ["W-0a1b2c3d4e", "W-9f8e7d6c5b"]
+	r.reasons[0] == "3 blocking finding(s) at or above high on 9f8e7d6, each covered by a waiver"
+	r.reasons[1] == "critical py/path-injection at src/a.py:1 (CodeQL), waived by W-9f8e7d6c5b"
+}
+
+test_open_finding_beside_a_waived_one_fails_with_no_waiver if {
+	findings := [waived_by(sql_injection, "W-0a1b2c3d4e"), finding("high", "py/xss", "src/c.py:3")]
+	results := cm05.results with input as input_for([scan(deployed, "CodeQL", findings)], "high", true)
+	r := only(results)
+	r.result == "fail"
+	not "waived_by" in object.keys(r)
+	r.reasons == ["1 blocking finding(s) at or above high on 9f8e7d6", "high py/xss at src/c.py:3 (CodeQL)"]
+}
+
+test_waived_finding_below_the_threshold_passes if {
+	low := waived_by(finding("medium", "py/weak-hash", "src/x.py:3"), "W-0a1b2c3d4e")
+	results := cm05.results with input as input_for([scan(deployed, "CodeQL", [low])], "high", true)
 	r := only(results)
 	r.result == "pass"
-	r.reasons == ["CodeQL scanned 9f8e7d6: no open finding at or above high", "1 blocking finding waived"]
+	not "waived_by" in object.keys(r)
+}
+
+test_waived_flag_without_a_waiver_id_still_blocks_fails if {
+	results := cm05.results with input as input_for([scan(deployed, "CodeQL", [object.union(sql_injection, {"waived": true})])], "high", true)
+	r := only(results)
+	r.result == "fail"
+	not "waived_by" in object.keys(r)
+}
+
+test_suppressed_and_waived_finding_is_suppressed_passes if {
+	both := object.union(waived_by(sql_injection, "W-0a1b2c3d4e"), {"suppressed": true})
+	results := cm05.results with input as input_for([scan(deployed, "CodeQL", [both])], "high", true)
+	r := only(results)
+	r.result == "pass"
+	r.reasons == ["CodeQL scanned 9f8e7d6: no open finding at or above high", "1 blocking finding suppressed"]
 }
 
 test_suppressed_findings_pass if {
