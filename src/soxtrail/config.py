@@ -150,7 +150,8 @@ class PolicySection(_Section):
     """The Rego engine: `opa` (embedded OPA, the default) or `rego-cpp` (not recommended:
     docs/adr/0002-policy-engine.md)."""
     timeout_seconds: Annotated[float, Strict()] = Field(default=10.0, gt=0)
-    """Seconds an evaluation may take; past that every control it covers is `error`."""
+    """Seconds an evaluation may take; past that every control it covers is `error`, at once
+    (the engine, which cannot be interrupted, finishes in the background)."""
 
 
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
