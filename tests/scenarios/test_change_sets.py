@@ -1,12 +1,13 @@
 """Change sets through `soxtrail gate` (a subprocess, JSON output) on real histories: a real
 git repository built with `git`, GitHub webhooks built from GitHub's own payload examples.
 
-How each commit is tied to its pull request (rebase merge, squash merge);
-docs/change-sets.md.
+How each commit is tied to its pull request (rebase merge, squash merge) and what a first
+deployment covers (`[changes] first_deployment_since`); docs/change-sets.md.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +111,86 @@ def test_a_squash_merged_pull_request_is_its_squash_commit(tmp_path: Path) -> No
     assert document["change_set"]["commits"] == [change.merge]
     assert attribution(document) == {change.merge: ("acme/billing#121", "squash")}
     assert subjects(document, "CM-01") == {change.merge: "pass"}
+
+
+# --- a first deployment ----------------------------------------------------------------------
+
+START = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+
+
+def first_deployment(
+    tmp_path: Path, since: str | None, *, deployed: bool = False
+) -> tuple[dict[str, Any], list[str], str]:
+    """Main's history: an initial import on July 1st, a direct push on July 2nd, then on
+    July 4th a pull request merged (merge commit). Nothing was ever deployed to production;
+    the gate runs for the merge, with `first_deployment_since` set to `since` (or unset).
+    `deployed`: the initial import was deployed to production on July 1st after all.
+
+    Returns the gate's document, the two old commits and the pull request's merge commit."""
+    s = Scenario(tmp_path / "ws", start=START)
+    try:
+        if since is not None:
+            path = s.root / "soxtrail.toml"
+            text = path.read_text()
+            path.write_text(
+                text.replace("[changes]\n", f'[changes]\nfirst_deployment_since = "{since}"\n')
+            )
+        s.protect_main()
+        if deployed:
+            s.deploy(s.base)
+        s.now += timedelta(days=1)
+        old = [s.base, s.direct_push(author="alice", files=ORDINARY, message="Set up the API")]
+        s.now += timedelta(days=2)
+        change = s.change(
+            122, title="Batch ledger posts", author="alice", files=ORDINARY, approvers=("bob",)
+        )
+        document = ship(s, change.merge)
+    finally:
+        s.close()
+    return document, old, change.merge
+
+
+def test_a_first_deployment_covers_the_history_since_the_configured_start(
+    tmp_path: Path,
+) -> None:
+    document, old, merge = first_deployment(tmp_path, "2026-07-03")
+    assert document["change_set"]["base"] is None
+    commits = document["change_set"]["commits"]
+    assert len(commits) == 2 and commits[0] == merge  # the merge and the PR's commit
+    assert not set(old) & set(commits)
+    assert set(attribution(document).values()) == {
+        ("acme/billing#122", "merge"),
+        ("acme/billing#122", "side_branch"),
+    }
+    assert (document["decision"], failing(document)) == ("allow", [])
+
+
+def test_a_first_deployment_without_a_start_covers_the_whole_history(tmp_path: Path) -> None:
+    document, old, merge = first_deployment(tmp_path, None)
+    assert document["change_set"]["base"] is None
+    commits = document["change_set"]["commits"]
+    assert set(old) < set(commits) and merge in commits and len(commits) == 4
+    # The July 1st commits came in without a pull request: CM-01 fails exactly them.
+    assert (document["decision"], failing(document)) == ("deny", ["CM-01"])
+    assert {s for s, r in subjects(document, "CM-01").items() if r == "fail"} == set(old)
+
+
+def test_a_start_between_two_commits_keeps_only_the_newer(tmp_path: Path) -> None:
+    """July 2nd: the initial import (July 1st) is before it, the direct push (July 2nd) not."""
+    document, (initial, pushed), merge = first_deployment(tmp_path, "2026-07-02")
+    commits = document["change_set"]["commits"]
+    assert pushed in commits and merge in commits and initial not in commits
+    assert len(commits) == 3
+    assert (document["decision"], failing(document)) == ("deny", ["CM-01"])
+    assert {s for s, r in subjects(document, "CM-01").items() if r == "fail"} == {pushed}
+
+
+def test_the_start_does_not_cut_the_change_set_of_a_later_deployment(tmp_path: Path) -> None:
+    """Once something is deployed, the change set is everything since it, however old: the
+    July 2nd direct push is in it although the configured start is July 3rd."""
+    document, (initial, pushed), merge = first_deployment(tmp_path, "2026-07-03", deployed=True)
+    assert document["change_set"]["base"] == initial
+    commits = document["change_set"]["commits"]
+    assert pushed in commits and merge in commits and len(commits) == 3
+    assert (document["decision"], failing(document)) == ("deny", ["CM-01"])
+    assert {s for s, r in subjects(document, "CM-01").items() if r == "fail"} == {pushed}

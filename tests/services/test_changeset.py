@@ -141,6 +141,32 @@ def test_walk_from_an_unknown_commit_is_incomplete(s: Scenario) -> None:
     assert change_set.commits[0].record is None
 
 
+def test_walk_since_leaves_out_older_commits_and_what_only_they_reach(s: Scenario) -> None:
+    """July 1st: the initial import and a branch's first commit; July 3rd: the rest."""
+    old_branch = branch(s, "feature", 1)
+    s.now += timedelta(days=2)
+    recent = commit(s, "Recent")
+    s.repo.checkout("feature")
+    newer_on_branch = commit(s, "feature: step 2")
+    s.repo.checkout("main")
+    merge = s.repo.merge_pull_request("feature", 8, "Feature", "acme", at=s.tick())
+    s.ingest()
+    since = datetime(2026, 7, 2, tzinfo=UTC)
+    with s.db.read() as conn:
+        change_set = walk(conn, REPO, merge, None, since=since)
+        assert set(change_set.shas) == {merge, recent, newer_on_branch}
+        assert change_set.complete
+        assert not {s.base, *old_branch} & set(change_set.shas)
+        # A start before everything changes nothing.
+        assert set(walk(conn, REPO, merge, None, since=START - timedelta(days=1)).shas) == {
+            merge,
+            recent,
+            newer_on_branch,
+            s.base,
+            *old_branch,
+        }
+
+
 # --- attribute ---------------------------------------------------------------------------
 
 

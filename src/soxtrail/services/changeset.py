@@ -13,6 +13,9 @@ For a candidate commit and the commit last deployed to the environment (the base
    request too when the evidence says one rebase wrote them (`_rebased_with`). What is left
    is an orphan: a direct push (CM-01). Each attribution says how it was made (`Via`).
 
+A first deployment (no base) can be bounded by `since`: commits committed before it are not
+part of the change set, and the walk goes no further back through them.
+
 Commit records are read in small batches by sha, so the cost follows the size of the change
 set, not of the repository.
 """
@@ -164,6 +167,9 @@ def walk(
                 change_set.complete = False
             continue
         if since is not None and mark == _FROM_HEAD and node.when < since:
+            # Before the configured start of a first deployment: neither it nor what only
+            # it reaches is part of the change set.
+            members.pop(sha, None)
             continue
         graph.load(node.parents)
         for parent in node.parents:
