@@ -233,8 +233,8 @@ def rebased_commits(
     The walk stops at the first commit that is not in the change set (the base, or before
     it), was not written by the same rebase (`_rebased_with`), or belongs to another change
     request (`owner`: its merge, squash or head commit, or its message names it). What it
-    stops at stays unattributed unless something else ties it, so a wrong count can only
-    leave commits orphaned (CM-01 fails them), never attribute a direct push.
+    stops at stays unattributed unless something else ties it (CM-01 fails it). A count too
+    high takes more only if the commits before look exactly like that rebase's output.
     """
     claimed: list[CommitNode] = []
     cursor = last
