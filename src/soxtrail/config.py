@@ -118,8 +118,9 @@ class ChangesSection(_Section):
     emergency_labels: tuple[str, ...] = ("emergency", "hotfix")
     """PR labels that mark an emergency change (CM-10); a ticket can also say so."""
     first_deployment_since: str | None = None
-    """For a first deployment (nothing deployed there yet), the date (YYYY-MM-DD) from which
-    the change set reaches back; unset: the whole history."""
+    """For a first deployment (nothing deployed there yet), the date (YYYY-MM-DD, UTC) from
+    which the change set reaches back: commits committed before it are left out; unset: the
+    whole history. Ignored once something is deployed there (docs/change-sets.md)."""
     holidays: tuple[str, ...] = ()
     """Non-working days (YYYY-MM-DD) for business-day windows."""
 

@@ -85,7 +85,9 @@ class GitHubEvents:
         merge_sha: str | None = None,
         labels: tuple[str, ...] = (),
         sender: str | None = None,
+        commits: int = 1,
     ) -> dict[str, Any]:
+        """A `pull_request` event; `commits`: how many commits the pull request has."""
         document = template("pull_request.closed" if action == "closed" else "pull_request.opened")
         document["action"] = action
         document["number"] = number
@@ -107,6 +109,7 @@ class GitHubEvents:
                 "merged_by": self.user(merged_by) if merged_by else None,
                 "merge_commit_sha": merge_sha,
                 "draft": False,
+                "commits": commits,
                 "labels": [
                     {"id": 5000 + i, "name": label, "color": "d73a4a", "default": False}
                     for i, label in enumerate(labels)

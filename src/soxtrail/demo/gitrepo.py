@@ -159,3 +159,19 @@ class GitRepo:
             env=self.env(author, GITHUB, at),
         )
         return self.head()
+
+    def rebase_pull_request(
+        self, branch: str, *, at: datetime, committer: Person = GITHUB, into: str = "main"
+    ) -> list[str]:
+        """A GitHub "rebase and merge": every commit of `branch` written again on top of
+        `into` (new shas, the same authors and author dates), with `committer` as committer
+        at the merge time and no signature; `into` then points at the last. Returns the new
+        commits, oldest first (the last is the pull request's `merge_commit_sha`)."""
+        self.checkout(into)
+        originals = self.git("rev-list", "--reverse", f"{into}..{branch}").split()
+        env = {**self.env(committer=committer), "GIT_COMMITTER_DATE": at.isoformat()}
+        rebased = []
+        for sha in originals:
+            self.git("cherry-pick", "--allow-empty", sha, env=env)
+            rebased.append(self.head())
+        return rebased

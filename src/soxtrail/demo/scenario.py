@@ -109,7 +109,11 @@ class Change:
     head: str
     merge: str
     author: str
+    #: The pull request's own commits (its branch), oldest first.
     commits: list[str] = field(default_factory=list)
+    #: What the merge put on main, oldest first: the branch's commits and the merge commit,
+    #: the squash commit, or the commits a rebase merge wrote.
+    merged: list[str] = field(default_factory=list)
 
 
 class Scenario:
@@ -265,17 +269,32 @@ class Scenario:
         ticket_approver: str | None = "dave",
         ticket_after_merge: bool = False,
         squash: bool = False,
+        rebase: bool = False,
+        more_commits: int = 0,
         labels: Sequence[str] = (),
         co_author: str | None = None,
         stale_approval: bool = False,
         merged_by: str | None = None,
     ) -> Change:
-        """A pull request: branch, commits, reviews, ticket, merge, push, CI."""
+        """A pull request: branch, commits, reviews, ticket, merge, push, CI.
+
+        `more_commits`: further commits by the author after the first; `squash` or
+        `rebase`: how GitHub merges it (default: a merge commit). A rebase merge writes new
+        commits: `Change.merge` is the last of them, `Change.merged` lists them all."""
         branch = f"feature/{number}"
         key = f"FIN-{number}" if ticket == "auto" else ticket
         base_sha = self.repo.head("main")
         self.repo.checkout(branch, create_from="main")
         commits = [self.repo.commit(files, title, author=PEOPLE[author].git, at=self.tick())]
+        commits.extend(
+            self.repo.commit(
+                {f"src/api/{number}_{step}.py": f"step = {step}\n"},
+                f"{title}: step {step}",
+                author=PEOPLE[author].git,
+                at=self.tick(),
+            )
+            for step in range(1, more_commits + 1)
+        )
         if co_author:
             commits.append(
                 self.repo.commit(
@@ -299,6 +318,7 @@ class Scenario:
                 base_sha=base_sha,
                 at=self.tick(),
                 labels=tuple(labels),
+                commits=len(commits),
             ),
         )
         if stale_approval:
@@ -326,6 +346,7 @@ class Scenario:
                     at=self.tick(),
                     labels=tuple(labels),
                     sender=author,
+                    commits=len(commits),
                 ),
             )
         else:
@@ -341,8 +362,13 @@ class Scenario:
             merge = self.repo.squash_pull_request(
                 branch, number, title, author=PEOPLE[author].git, at=merged_at
             )
+            merged = [merge]
+        elif rebase:
+            merged = self.repo.rebase_pull_request(branch, at=merged_at)
+            merge = merged[-1]
         else:
             merge = self.repo.merge_pull_request(branch, number, title, "acme", at=merged_at)
+            merged = [*commits, merge]
         self.event(
             "pull_request.closed",
             self.github.pull_request(
@@ -358,6 +384,7 @@ class Scenario:
                 merged_by=merger,
                 merge_sha=merge,
                 labels=tuple(labels),
+                commits=len(commits),
             ),
         )
         if key and ticket_approver is not None and ticket_after_merge:
@@ -376,10 +403,10 @@ class Scenario:
                 after=merge,
                 pusher=merger,
                 at=merged_at,
-                commits=[*commits, merge],
+                commits=merged,
             ),
         )
-        return Change(number, branch, commits[-1], merge, author, commits)
+        return Change(number, branch, commits[-1], merge, author, commits, merged)
 
     def _review(self, number: int, reviewer: str, commit: str, head: str, author: str) -> None:
         self._review_id += 1

@@ -113,6 +113,10 @@ class ChangeRequestFacts(Facts):
     ticket_keys: tuple[str, ...] = ()
     #: Commits known to belong to the change request (GitLab lists them; GitHub does not).
     commit_shas: tuple[str, ...] = ()
+    #: How many commits the change request had, as the forge counted them (GitHub's
+    #: `commits`); None when the payload does not say (GitLab's hooks, review events, records
+    #: ingested before the field existed). A rebase merge writes that many commits.
+    commit_count: int | None = None
     #: For `synchronize`: the head before and after the new commits.
     before: str | None = None
     after: str | None = None

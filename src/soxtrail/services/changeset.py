@@ -8,8 +8,13 @@ For a candidate commit and the commit last deployed to the environment (the base
 2. Follow the first-parent chain from the candidate: a commit that a merged change request
    names as its merge commit (merge, squash or rebase merge) belongs to it, as does, for a
    merge commit, everything its other parents bring; so does a commit whose message names
-   the change request (`(#12)`, "Merge pull request #12"). What is left is an orphan: a
-   direct push (CM-01).
+   the change request (`(#12)`, "Merge pull request #12"). A rebase merge of N commits
+   writes N new commits and names only the last: the N-1 before it belong to the change
+   request too when the evidence says one rebase wrote them (`_rebased_with`). What is left
+   is an orphan: a direct push (CM-01). Each attribution says how it was made (`Via`).
+
+A first deployment (no base) can be bounded by `since`: commits committed before it are not
+part of the change set, and the walk goes no further back through them.
 
 Commit records are read in small batches by sha, so the cost follows the size of the change
 set, not of the repository.
@@ -18,9 +23,10 @@ set, not of the repository.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import Connection
 
@@ -30,6 +36,20 @@ from soxtrail.store.queries import by_commits, by_keys
 
 _FROM_HEAD, _FROM_BASE = 1, 2
 _EPOCH = datetime.fromtimestamp(0, tz=UTC)
+
+#: How a commit was tied to its change request:
+#: merge: the change request's merge commit (two or more parents);
+#: side_branch: brought by a merge commit's other parents;
+#: squash: the change request's merge commit with one parent, from a squash (or a rebase of
+#:   a single commit, which is the same thing to an auditor);
+#: rebase: one of the commits a rebase merge wrote (its last one is the merge commit);
+#: head: the change request's head commit itself (a fast-forward merge);
+#: message: its message names the change request ("(#12)") and nothing else ties it.
+Via = Literal["merge", "side_branch", "squash", "rebase", "head", "message"]
+
+#: How long before a rebase merge's last commit the forge may have written its first one.
+#: A forge rebases all the commits of a change request in one operation, seconds apart.
+REBASE_WINDOW = timedelta(minutes=5)
 
 
 @dataclass
@@ -66,6 +86,8 @@ class ChangeSet:
     complete: bool = True
     #: commit sha -> the change request key that brought it (absent: an orphan).
     attribution: dict[str, str] = field(default_factory=dict)
+    #: commit sha -> how it was attributed (same keys as `attribution`).
+    via: dict[str, Via] = field(default_factory=dict)
     #: change request key -> its merged change request record (the merge event).
     merges: dict[str, StoredEvidence] = field(default_factory=dict)
 
@@ -145,6 +167,9 @@ def walk(
                 change_set.complete = False
             continue
         if since is not None and mark == _FROM_HEAD and node.when < since:
+            # Before the configured start of a first deployment: neither it nor what only
+            # it reaches is part of the change set.
+            members.pop(sha, None)
             continue
         graph.load(node.parents)
         for parent in node.parents:
@@ -163,13 +188,71 @@ def _merged(record: StoredEvidence) -> ChangeRequestFacts | None:
     return None
 
 
-def attribute(conn: Connection, change_set: ChangeSet) -> None:
-    """Map each commit of the change set to the change request that brought it (step 2)."""
-    shas = change_set.shas
-    if not shas:
-        return
-    members = {c.sha: c for c in change_set.commits}
-    by_sha = by_keys(conn, "commit", shas, kinds=["change_request"])
+def _merge_via(node: CommitNode, facts: ChangeRequestFacts) -> Via:
+    """How a change request's merge commit was made, from its parents and its message."""
+    if len(node.parents) > 1:
+        return "merge"
+    named = node.facts is not None and node.facts.pr_number == facts.number
+    if not named and facts.commit_count is not None and facts.commit_count > 1:
+        return "rebase"
+    return "squash"
+
+
+def _rebased_with(node: CommitNode, last: CommitNode) -> bool:
+    """Whether the rebase that wrote `last` (a rebase merge's merge commit) also wrote `node`.
+
+    A forge's rebase merge writes every commit with one parent, the same committer (the
+    forge or the person who merged) and a commit time of the merge, and each keeps the
+    author time of the commit it replays, which is older than the rebase. A commit that
+    differs in any of these was not written by that rebase: a direct push before it, an
+    older merge, or an edit made in the forge's web editor (committed by the forge, but
+    authored at the same instant).
+    """
+    facts, last_facts = node.facts, last.facts
+    if facts is None or last_facts is None or len(facts.parents) != 1:
+        return False
+    committer = (facts.committer_name, facts.committer_email)
+    if committer != (last_facts.committer_name, last_facts.committer_email):
+        return False
+    committed, merged = facts.committed_at, last_facts.committed_at
+    if committed is None or merged is None or facts.authored_at is None:
+        return False
+    return merged - REBASE_WINDOW <= committed <= merged and facts.authored_at < committed
+
+
+def rebased_commits(
+    last: CommitNode,
+    count: int,
+    members: Mapping[str, CommitNode],
+    owner: Callable[[CommitNode], str | None],
+    key: str,
+) -> list[CommitNode]:
+    """The first-parent ancestors of a rebase merge's merge commit `last` that the same
+    rebase wrote: at most `count - 1` (the change request had `count` commits), newest first.
+
+    The walk stops at the first commit that is not in the change set (the base, or before
+    it), was not written by the same rebase (`_rebased_with`), or belongs to another change
+    request (`owner`: its merge, squash or head commit, or its message names it). What it
+    stops at stays unattributed unless something else ties it (CM-01 fails it). A count too
+    high takes more only if the commits before look exactly like that rebase's output.
+    """
+    claimed: list[CommitNode] = []
+    cursor = last
+    while len(claimed) < count - 1 and len(cursor.parents) == 1:
+        parent = members.get(cursor.parents[0])
+        if parent is None or not _rebased_with(parent, last) or owner(parent) not in (None, key):
+            break
+        claimed.append(parent)
+        cursor = parent
+    return claimed
+
+
+def _merged_records(
+    conn: Connection, change_set: ChangeSet
+) -> tuple[dict[str, StoredEvidence], dict[str, StoredEvidence]]:
+    """The merged change requests that name a commit of the change set as their merge or
+    head commit (by sha), and those that commit messages name (by change request key)."""
+    by_sha = by_keys(conn, "commit", change_set.shas, kinds=["change_request"])
     merged_by_sha: dict[str, StoredEvidence] = {}
     for sha, records in by_sha.items():
         for record in records:
@@ -190,13 +273,40 @@ def attribute(conn: Connection, change_set: ChangeSet) -> None:
         merges = [r for r in records if _merged(r)]
         if merges:
             merged_by_key[key] = merges[-1]
+    return merged_by_sha, merged_by_key
 
-    def change_request_of(node: CommitNode) -> StoredEvidence | None:
-        if node.sha in merged_by_sha:
-            return merged_by_sha[node.sha]
+
+def attribute(conn: Connection, change_set: ChangeSet) -> None:
+    """Map each commit of the change set to the change request that brought it (step 2)."""
+    if not change_set.commits:
+        return
+    members = {c.sha: c for c in change_set.commits}
+    merged_by_sha, merged_by_key = _merged_records(conn, change_set)
+
+    def change_request_of(node: CommitNode) -> tuple[StoredEvidence, Via] | None:
+        record = merged_by_sha.get(node.sha)
+        if record is not None:
+            facts = _merged(record)
+            assert facts is not None
+            if node.sha == facts.merge_commit_sha:
+                return record, _merge_via(node, facts)
+            return record, "head"
         if node.facts and node.facts.pr_number is not None:
-            return merged_by_key.get(change_request_key(change_set.repo, node.facts.pr_number))
+            found = merged_by_key.get(change_request_key(change_set.repo, node.facts.pr_number))
+            if found is not None:
+                return found, "message"
         return None
+
+    def owner(node: CommitNode) -> str | None:
+        found = change_request_of(node)
+        return None if found is None else _key(found[0])
+
+    def give(node: CommitNode, merge: StoredEvidence, via: Via) -> str:
+        key = _key(merge)
+        change_set.merges[key] = merge
+        change_set.attribution[node.sha] = key
+        change_set.via[node.sha] = via
+        return key
 
     chain: list[CommitNode] = []
     cursor: str | None = change_set.head
@@ -206,36 +316,45 @@ def attribute(conn: Connection, change_set: ChangeSet) -> None:
         cursor = parents[0] if parents else None
     on_chain = {n.sha for n in chain}
     for node in chain:
-        merge = change_request_of(node)
-        if merge is None:
+        if node.sha in change_set.attribution:
+            continue  # written by a newer rebase merge (`rebased_commits` checked the owner)
+        found = change_request_of(node)
+        if found is None:
             continue
-        key = merge.evidence.change_request or merge.evidence.subject
-        change_set.merges[key] = merge
-        change_set.attribution[node.sha] = key
-        _claim_side_branch(node.parents[1:], members, on_chain, change_set.attribution, key)
+        merge, via = found
+        key = give(node, merge, via)
+        if via == "rebase":
+            facts = _merged(merge)
+            assert facts is not None and facts.commit_count is not None
+            for rebased in rebased_commits(node, facts.commit_count, members, owner, key):
+                give(rebased, merge, "rebase")
+        _claim_side_branch(node.parents[1:], members, on_chain, change_set, key)
     for node in change_set.commits:
         if node.sha not in change_set.attribution:
             found = change_request_of(node)
             if found is not None:
-                key = found.evidence.change_request or found.evidence.subject
-                change_set.merges[key] = found
-                change_set.attribution[node.sha] = key
+                give(node, *found)
+
+
+def _key(merge: StoredEvidence) -> str:
+    return merge.evidence.change_request or merge.evidence.subject
 
 
 def _claim_side_branch(
     starts: Collection[str],
     members: dict[str, CommitNode],
     on_chain: set[str],
-    attribution: dict[str, str],
+    change_set: ChangeSet,
     key: str,
 ) -> None:
     """Give `key` every commit a merge's other parents bring (not on the first-parent chain)."""
     stack = [s for s in starts if s in members]
     while stack:
         sha = stack.pop()
-        if sha in on_chain or sha in attribution:
+        if sha in on_chain or sha in change_set.attribution:
             continue
-        attribution[sha] = key
+        change_set.attribution[sha] = key
+        change_set.via[sha] = "side_branch"
         stack.extend(p for p in members[sha].parents if p in members)
 
 
@@ -256,23 +375,41 @@ def build_change_set(
 
 def change_request_change_set(conn: Connection, merge: StoredEvidence) -> ChangeSet:
     """The commits one merged change request brought: its merge commit against its first
-    parent (a merge commit's side branch, or the single squash commit)."""
+    parent (a merge commit's side branch, or the single squash commit); for a rebase merge,
+    the commits its rebase wrote (`rebased_commits`)."""
     facts = merge.evidence.facts
     assert isinstance(facts, ChangeRequestFacts)
     repo = merge.evidence.repo or ""
-    key = merge.evidence.change_request or merge.evidence.subject
+    key = _key(merge)
     sha = facts.merge_commit_sha or facts.head_sha
     change_set = ChangeSet(repo=repo, head=sha or "", base=None, complete=False)
+    rebase = False
     if sha:
-        records = [
-            r for r in by_commits(conn, [sha], ["commit"]).get(sha, []) if r.evidence.repo == repo
-        ]
-        if records:
-            commit = records[-1].evidence.facts
-            assert isinstance(commit, CommitFacts)
-            first_parent = commit.parents[0] if commit.parents else None
-            change_set = build_change_set(conn, repo, sha, first_parent)
+        graph = _Graph(conn, repo)
+        graph.load([sha])
+        node = graph.nodes[sha]
+        if node.record is not None:
+            rebase = sha == facts.merge_commit_sha and _merge_via(node, facts) == "rebase"
+            # A rebase wrote at most `commit_count` commits: the range reaches back that far
+            # and the attribution keeps those the rule gives this change request.
+            cursor = node
+            for _ in range((facts.commit_count or 1) - 1 if rebase else 0):
+                graph.load(cursor.parents[:1])
+                parent = graph.nodes[cursor.parents[0]] if len(cursor.parents) == 1 else None
+                if parent is None or parent.record is None:
+                    break
+                cursor = parent
+            base = cursor.parents[0] if cursor.parents else None
+            change_set = build_change_set(conn, repo, sha, base)
     change_set.merges[key] = merge
+    if rebase:
+        change_set.commits = [
+            c for c in change_set.commits if change_set.attribution.get(c.sha) == key
+        ]
     for node in change_set.commits:
         change_set.attribution.setdefault(node.sha, key)
+        if node.sha not in change_set.via:
+            change_set.via[node.sha] = (
+                _merge_via(node, facts) if node.sha == facts.merge_commit_sha else "side_branch"
+            )
     return change_set

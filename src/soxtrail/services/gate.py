@@ -137,6 +137,10 @@ class GateDecision:
                 "complete": change_set.get("complete", False),
                 "commits": [c["sha"] for c in change_set.get("commits", [])],
                 "change_requests": [cr["subject"] for cr in change_set.get("change_requests", [])],
+                "attribution": {
+                    c["sha"]: {"change_request": c["change_request"], "via": c.get("via")}
+                    for c in change_set.get("commits", [])
+                },
             },
             "controls": [v.to_json() for v in self.verdicts],
             "policy_digest": self.policy_digest,

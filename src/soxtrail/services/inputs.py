@@ -55,7 +55,9 @@ def deployment_input(
     """
     base_facts = base_record.evidence.facts if base_record else None
     base = base_facts.sha if isinstance(base_facts, DeploymentFacts) else None
-    since = first_deployment_since(ctx)
+    # The configured start bounds only a first deployment: after one, the change set is
+    # whatever lies between the deployed commit and the candidate, however old.
+    since = first_deployment_since(ctx) if base is None else None
     change_set = build_change_set(ctx.conn, repo, commit, base, since=since)
     change_set_doc = pi.change_set_json(ctx, change_set)
     verification = pi.verification_json(ctx, [commit])

@@ -120,6 +120,7 @@ def commit_json(ctx: Context, node: CommitNode, change_set: ChangeSet) -> dict[s
             "paths": [],
             "financial": False,
             "change_request": change_set.attribution.get(node.sha),
+            "via": change_set.via.get(node.sha),
             "signature": None,
             "forge_merge": False,
             "known": False,
@@ -145,6 +146,7 @@ def commit_json(ctx: Context, node: CommitNode, change_set: ChangeSet) -> dict[s
         "paths": list(facts.paths),
         "financial": ctx.system.touches_financial_path(facts.paths),
         "change_request": change_set.attribution.get(node.sha),
+        "via": change_set.via.get(node.sha),
         "signature": signature,
         "forge_merge": _forge_made(facts),
         "known": True,
@@ -279,7 +281,11 @@ def change_request_json(
     author = ctx.person(facts.author)
     committers: set[str] = set()
     for commit in commits:
-        if not commit.get("forge_merge"):
+        if commit.get("via") == "rebase":
+            # A rebase merge rewrote it: its author wrote the change, its committer (the
+            # forge, or whoever pressed the button) only replayed it.
+            committers.update(p for p in (commit["author"],) if p)
+        elif not commit.get("forge_merge"):
             committers.update(p for p in (commit["author"], commit["committer"]) if p)
     for stored in prs:
         pr = stored.evidence.facts

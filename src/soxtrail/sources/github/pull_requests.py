@@ -86,6 +86,7 @@ def change_request_facts(event: Event, pr: Node) -> ChangeRequestFacts:
         closed_at=pr.opt_instant("closed_at"),
         url=pr.opt_str("html_url"),
         ticket_keys=find_ticket_keys(title, body, head_ref),
+        commit_count=pr.opt_int("commits"),
         before=payload.opt_str("before") if event.action == "synchronize" else None,
         after=payload.opt_str("after") if event.action == "synchronize" else None,
     )
