@@ -61,7 +61,10 @@ def cli_reference() -> str:
         (
             "Generated from `--help` by `python -m soxtrail.interfaces.docs --write`; the tests "
             "check it is current. Exit codes everywhere: 0 success or allowed, 1 denied or "
-            "verification failed, 2 bad usage, configuration or input, 3 internal error."
+            "verification failed, 2 bad usage, configuration or input, 3 internal error. "
+            "A store that cannot be opened (not initialised, not a database, an older schema) "
+            "is exit 2 naming it; a store that fails while in use (a schema damaged by hand, "
+            "a lost connection) is exit 3, and nothing of that command is stored."
         ),
     ]
     for path in _commands():

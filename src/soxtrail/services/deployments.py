@@ -76,14 +76,10 @@ def record_deployment(
         "at": format_instant(now),
         "repo": repo_name,
     }
-    store_own(
-        db,
-        [own_item(document, [record], f"deploy record by {actor}")],
-        signer=signer,
-        origin=config.origin,
-        clock=clock,
-    )
-    return record_id(record), document
+    item = own_item(document, [record], f"deploy record by {actor}")
+    store_own(db, [item], signer=signer, origin=config.origin, clock=clock)
+    # The stored record names its raw document, so its id is that of `item.records[0]`.
+    return record_id(item.records[0]), document
 
 
 @dataclass
@@ -202,12 +198,7 @@ def detect_drift(
         "deployment": (expected or {}).get("evidence"),
         **report.to_json(),
     }
-    store_own(
-        db,
-        [own_item(document, [record], "drift check")],
-        signer=signer,
-        origin=config.origin,
-        clock=clock,
-    )
-    report.record = record_id(record)
+    item = own_item(document, [record], "drift check")
+    store_own(db, [item], signer=signer, origin=config.origin, clock=clock)
+    report.record = record_id(item.records[0])
     return report

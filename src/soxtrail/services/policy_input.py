@@ -37,6 +37,7 @@ from soxtrail.domain.facts import (
     ScanReportFacts,
     TestReportFacts,
     TicketFacts,
+    Workload,
 )
 from soxtrail.domain.instants import epoch_seconds
 from soxtrail.domain.systems import System
@@ -642,9 +643,15 @@ def snapshots_json(
 
 
 def compare_snapshot(facts: EnvironmentSnapshotFacts, expected: dict[str, Any] | None) -> list[str]:
-    """What runs that the last approved deployment does not account for."""
+    """What runs that the last approved deployment does not account for: one line per
+    container, naming the workload (kind, namespace/name, container), what it runs and what
+    was approved; the same line is never given twice."""
     if expected is None:
-        return [f"{w.name} runs {w.image} but nothing was deployed there" for w in facts.workloads]
+        found = [
+            f"{workload_label(w)} runs {w.image} but nothing was deployed there"
+            for w in facts.workloads
+        ]
+        return list(dict.fromkeys(found))
     differences = []
     sha = expected.get("commit")
     images = set(expected.get("images") or ())
@@ -652,14 +659,21 @@ def compare_snapshot(facts: EnvironmentSnapshotFacts, expected: dict[str, Any] |
     for w in facts.workloads:
         if w.commit and sha and not sha.startswith(w.commit) and not w.commit.startswith(sha):
             differences.append(
-                f"{w.name} runs commit {w.commit[:12]}, the last approved deployment is {sha[:12]}"
+                f"{workload_label(w)} runs commit {w.commit[:12]}, "
+                f"the last approved deployment is {sha[:12]}"
             )
         elif images and w.image not in images and (not w.digest or w.digest not in digests):
             running = f"{w.image}@{w.digest}" if w.digest else w.image
             differences.append(
-                f"{w.name} runs {running}, not an image of the last approved deployment"
+                f"{workload_label(w)} runs {running}, not an image of the last approved deployment"
             )
-    return differences
+    return list(dict.fromkeys(differences))
+
+
+def workload_label(w: Workload) -> str:
+    """`Deployment billing/billing-api container api`: which container of which object."""
+    name = f"{w.namespace}/{w.name}" if w.namespace else w.name
+    return f"{w.kind} {name}" + (f" container {w.container}" if w.container else "")
 
 
 # --- deployments ----------------------------------------------------------------------------

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DatabaseError,
+    DBAPIError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 from sqlalchemy.pool import QueuePool
 
 from soxtrail.domain.errors import InternalError, UserError
@@ -27,9 +33,19 @@ HEAD_REVISION = "0006"
 
 
 class StoreNotReadyError(UserError):
-    """The database does not exist yet or its schema is older than this soxtrail."""
+    """The database does not exist yet, cannot be opened (the configured file is not a
+    database), or its schema is older than this soxtrail (exit 2: fix the configuration or
+    run `soxtrail init` / `soxtrail db upgrade`)."""
 
     code = "store_not_ready"
+
+
+class StoreError(InternalError):
+    """The store failed while in use: a schema damaged behind soxtrail's back (a table or
+    column gone although the schema version is current), a lost connection, a full disk
+    (exit 3). Nothing of the failing transaction is kept."""
+
+    code = "store_failed"
 
 
 def normalise_url(url: str) -> str:
@@ -112,17 +128,36 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction: everything in it commits together or not at all."""
-        with self._write_lock, self.engine.connect() as plain:
-            conn = plain.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                yield conn
+        """A write transaction: everything in it commits together or not at all.
+
+        Raises:
+            StoreError: the database failed (the transaction is rolled back).
+        """
+        try:
+            with self._write_lock, self.engine.connect() as plain:
+                conn = plain.execution_options(sqlite_begin="IMMEDIATE")
+                with conn.begin():
+                    yield conn
+        except DBAPIError as exc:
+            raise self._failed(exc) from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read transaction (a consistent snapshot on both engines)."""
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A read transaction (a consistent snapshot on both engines).
+
+        Raises:
+            StoreError: the database failed.
+        """
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except DBAPIError as exc:
+            raise self._failed(exc) from exc
+
+    def _failed(self, exc: DBAPIError) -> StoreError:
+        """The driver's own words (first line), without the SQL and its parameters."""
+        problem = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "failed"
+        return StoreError(f"the store {self.display_url} failed: {problem}")
 
     # --- schema ---------------------------------------------------------------------------
 
@@ -140,8 +175,8 @@ class Database:
                 return None if value is None else str(value)
         except ProgrammingError:
             return None  # PostgreSQL: no alembic_version table yet
-        except OperationalError as exc:
-            if "no such table" in str(exc.orig):
+        except DatabaseError as exc:  # OperationalError, and SQLite's "file is not a database"
+            if isinstance(exc, OperationalError) and "no such table" in str(exc.orig):
                 return None  # SQLite: no alembic_version table yet
             raise StoreNotReadyError(
                 f"cannot open the store {self.display_url}: {exc.orig}"

@@ -179,7 +179,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except SoxtrailError as exc:
-        sys.stderr.write(f"soxtrail: error: {exc.diagnostics()}\n")
+        internal = exc.exit_code == 3
+        sys.stderr.write(f"soxtrail: {'internal error' if internal else 'error'}: ")
+        sys.stderr.write(f"{exc.diagnostics()}\n")
+        if internal and _debug_env():
+            import traceback
+
+            traceback.print_exc()
         return exc.exit_code
     except Exception as exc:
         sys.stderr.write(f"soxtrail: internal error: {type(exc).__name__}: {exc}\n")

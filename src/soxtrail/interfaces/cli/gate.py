@@ -46,8 +46,8 @@ def gate(
     """Decide whether COMMIT may be deployed to ENV: evaluate every gate control over the
     change set since the last deployment, apply approved waivers, record the decision in the
     ledger. Exit 0 allow, 1 deny, 2 bad usage or input, 3 internal error (an unreachable
-    server included). Missing evidence, an undefined rule or an engine error is `error`, and
-    `error` denies."""
+    server, a damaged store included; nothing is recorded). Missing evidence, an undefined
+    rule or an engine error is `error`, and `error` denies."""
     cli = state(ctx)
     if server is not None:
         document = _ask_server(server, system, env, commit, repo, dry_run, timeout)

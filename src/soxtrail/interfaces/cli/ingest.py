@@ -21,7 +21,10 @@ def ingest_command(
         typer.Argument(
             help="The format: github gitlab jira servicenow argocd junit sarif terraform-plan "
             "cyclonedx okta aws-iam github-org hr-roster cloudtrail vault-audit k8s-audit "
-            "github-audit k8s-snapshot, or auto to detect each file's source by its shape.",
+            "github-audit k8s-snapshot, or auto to detect each file's source by its shape "
+            "(a document no source recognises stops the ingest with exit code 2 naming it, "
+            "and nothing is stored; in a directory, files with a suffix no source reads, "
+            "such as README.md, are skipped).",
             show_default=False,
         ),
     ],
