@@ -31,7 +31,7 @@ def test_counted_business_days_agree_with_walking_the_days() -> None:
     checked = 0
     for first in range(14):  # every start weekday, twice
         start = datetime(2025, 12, 22, 18, 30, tzinfo=UTC) + timedelta(days=first)
-        for span in [*range(0, 30), 180, 364, 365, 366, 400, 560]:
+        for span in [*range(30), 180, 364, 365, 366, 400, 560]:
             end = start + timedelta(days=span, hours=-1 if span % 2 else 3)
             for holidays in ([], HOLIDAYS):
                 assert business_days_between(start, end, holidays) == walked(

@@ -8,7 +8,7 @@ Friday evening and approved on Monday took 1 business day; approved on Tuesday, 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from soxtrail.domain.instants import utc
 
