@@ -39,7 +39,7 @@ typecheck: $(VENV)/.dev-installed
 unit: $(VENV)/.dev-installed
 	$(BIN)/pytest
 
-## bench: measure ingest, ledger, gate, report and search; write docs/benchmarks.md
+## bench: measure ingest, ledger, scan-git, gate, period evaluation, report, server and search; write docs/benchmarks.md
 bench: $(VENV)/.dev-installed system-deps
 	$(BIN)/python -m benchmarks.run
 

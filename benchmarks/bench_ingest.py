@@ -2,6 +2,9 @@
 
 Three inputs: small commit records (the store's own cost), GitHub webhook payloads (5-30 KB
 documents, one record each) and CloudTrail events (audit logs: many small records per file).
+Then every other adapter of issue 4 (GitLab, Jira, ServiceNow, JUnit, SARIF, Terraform plan,
+CycloneDX, in-toto, Argo CD), each on one real corpus payload copied a few thousand times with
+an id field changed, so that every copy is new evidence (`CORPUS_INPUTS`).
 Beside them, the physical limits on the same machine: SHA-256 throughput and bare SQLite
 inserts. Each measurement runs in a fresh child process so that its peak memory is its own.
 """
@@ -13,6 +16,9 @@ import json
 import multiprocessing
 import sqlite3
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +35,13 @@ SECTION = "ingest"
 
 
 def _write_inputs(root: Path, kind: str, n: int) -> Path:
+    """The input of `kind` holding `n` records (`commits`, `github`, `cloudtrail`) or, for
+    the other adapters, `n` copies of one corpus payload (`CORPUS_INPUTS`)."""
     from tests.fakes import commits_document
     from tests.helpers import corpus
 
+    if kind in CORPUS_INPUTS:
+        return CORPUS_INPUTS[kind].write(root, n)
     path = root / f"{kind}.ndjson"
     with path.open("w") as out:
         if kind == "commits":
@@ -60,6 +70,139 @@ def _write_inputs(root: Path, kind: str, n: int) -> Path:
     return path
 
 
+def _set(*path: str, value: Callable[[int], Any]) -> Callable[[Any, int], None]:
+    """Set the field at `path` (keys; digits index lists) of a JSON copy to `value(i)`."""
+
+    def vary(data: Any, i: int) -> None:
+        *parents, last = path
+        for key in parents:
+            data = data[int(key)] if key.isdigit() else data[key]
+        data[last] = value(i)
+
+    return vary
+
+
+@dataclass(frozen=True)
+class CorpusInput:
+    """`n` copies of one corpus payload made distinct by an id field, so that each copy is
+    new evidence: JSON documents as NDJSON lines (`vary` changes the parsed copy), XML and
+    YAML documents (whole-file framing) as one file each in a directory (`replace`: each
+    `old` text, which must occur, becomes `new.format(i=copy)`)."""
+
+    source: str
+    path: str
+    vary: tuple[Callable[[Any, int], None], ...] = ()
+    replace: tuple[tuple[str, str], ...] = ()
+    suffix: str = ".json"
+
+    def write(self, root: Path, n: int) -> Path:
+        from tests.helpers import REPO_ROOT
+
+        original = (REPO_ROOT / "tests" / self.path).read_text()
+        if not self.replace:
+            template = json.loads(original)
+            path = root / f"{self.source}.ndjson"
+            with path.open("w") as out:
+                for i in range(n):
+                    for vary in self.vary:
+                        vary(template, i)
+                    out.write(json.dumps(template) + "\n")
+            return path
+        for old, _ in self.replace:
+            assert old in original, f"{self.path}: no {old!r}"
+        directory = root / self.source
+        directory.mkdir()
+        for i in range(n):
+            text = original
+            for old, new in self.replace:
+                text = text.replace(old, new.format(i=i))
+            (directory / f"{i:06d}{self.suffix}").write_text(text)
+        return directory
+
+
+#: Every other adapter of issue 4, on a corpus payload (tests/corpus; ServiceNow from the
+#: built fixtures, the corpus has none): adapter name, file, the id field made unique.
+CORPUS_INPUTS: dict[str, CorpusInput] = {
+    "gitlab": CorpusInput(
+        "gitlab",
+        "corpus/gitlab-webhooks/merge_request/merged.go-scm.json",
+        vary=(
+            _set("object_attributes", "id", value=lambda i: 7_000_000 + i),
+            _set("object_attributes", "iid", value=lambda i: i + 1),
+        ),
+    ),
+    "jira": CorpusInput(
+        "jira",
+        "corpus/jira-webhooks/cloud/issue_updated.resolved.json",
+        vary=(
+            _set("issue", "id", value=lambda i: str(20_000 + i)),
+            _set("issue", "key", value=lambda i: f"TES-{i + 1}"),
+        ),
+    ),
+    "servicenow": CorpusInput(
+        "servicenow",
+        "fixtures/servicenow/change_request.normal_closed.json",
+        vary=(
+            _set("result", "sys_id", value=lambda i: f"{i:032x}"),
+            _set("result", "number", value=lambda i: f"CHG{i:07d}"),
+        ),
+    ),
+    "junit": CorpusInput(
+        "junit",
+        "corpus/junit/test-reporter-fixtures/jest-junit.xml",
+        replace=(('<testsuites name="jest tests"', '<testsuites name="jest tests {i}"'),),
+        suffix=".xml",
+    ),
+    "sarif": CorpusInput(
+        "sarif",
+        "corpus/sarif/trivy/alpine-310.vuln.sarif",
+        vary=(_set("runs", "0", "automationDetails", value=lambda i: {"id": f"trivy/{i}"}),),
+    ),
+    "terraform-plan": CorpusInput(
+        "terraform-plan",
+        "corpus/terraform-plan-json/terraform-testdata/basic-create.plan.json",
+        vary=(
+            _set(
+                "timestamp",
+                value=lambda i: (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=i)).strftime(
+                    "%Y-%m-%dT%H:%M:%SZ"
+                ),
+            ),
+        ),
+    ),
+    "cyclonedx": CorpusInput(
+        "cyclonedx",
+        "corpus/sbom/cyclonedx/trivy-npm.cdx.json",
+        vary=(_set("serialNumber", value=lambda i: f"urn:uuid:3ff14136-e09f-4df9-80ea-{i:012d}"),),
+    ),
+    "intoto": CorpusInput(
+        "intoto",
+        "corpus/attestations/slsa-verifier/gcb-container-provenance-v0.3.json",
+        vary=(
+            _set(
+                "provenance_summary",
+                "provenance",
+                "0",
+                "name",
+                value=lambda i: f"projects/gosst-scare-sandbox/occurrences/bench-{i:08d}",
+            ),
+        ),
+    ),
+    "argocd": CorpusInput(
+        "argocd",
+        "corpus/argocd/application/synced-healthy-with-history.yaml",
+        replace=(
+            ("\n  name: velero-test\n", "\n  name: velero-test-{i}\n"),
+            (
+                "\n  uid: 94978696-4fd4-40b3-a1de-38d9df9e9316\n",
+                "\n  uid: 94978696-4fd4-40b3-a1de-{i:012d}\n",
+            ),
+        ),
+        suffix=".yaml",
+    ),
+}
+
+
 def _child(kind: str, n: int, db_url: str | None, queue: Any) -> None:
     reset_peak_rss()
     from soxtrail.config import load_config
@@ -77,9 +220,7 @@ def _child(kind: str, n: int, db_url: str | None, queue: Any) -> None:
         config = load_config(root / "soxtrail.toml", explicit=True, db_url=db_url)
         db = Database(config.store_url)
         signer = load_signer(config.key_file, config.origin)
-        adapter = get_adapter(
-            {"commits": "test-commits", "github": "github", "cloudtrail": "cloudtrail"}[kind]
-        )
+        adapter = get_adapter("test-commits" if kind == "commits" else kind)
         started, cpu = time.perf_counter(), time.process_time()
         report = ingest(
             db,
@@ -98,7 +239,9 @@ def _child(kind: str, n: int, db_url: str | None, queue: Any) -> None:
                 "wall": wall,
                 "cpu": cpu,
                 "rss": peak_rss_mb(),
-                "bytes": path.stat().st_size,
+                "bytes": sum(f.stat().st_size for f in path.iterdir())
+                if path.is_dir()
+                else path.stat().st_size,
             }
         )
 
@@ -142,6 +285,20 @@ def _limits(quick: bool) -> list[Row]:
     ]
 
 
+#: Copies of each corpus payload: a few seconds of ingest each at full size.
+CORPUS_COPIES: dict[str, int] = {
+    "gitlab": 4_000,
+    "jira": 4_000,
+    "servicenow": 4_000,
+    "junit": 3_000,
+    "sarif": 3_000,
+    "terraform-plan": 3_000,
+    "cyclonedx": 3_000,
+    "intoto": 3_000,
+    "argocd": 500,
+}
+
+
 def run(quick: bool) -> list[Row]:
     rows = _limits(quick)
     sizes = {
@@ -149,6 +306,7 @@ def run(quick: bool) -> list[Row]:
         "github": 1_000 if quick else 10_000,
         "cloudtrail": 10_000 if quick else 100_000,
     }
+    sizes.update({kind: n // 10 if quick else n for kind, n in CORPUS_COPIES.items()})
     server = postgres_server()
     engines = ["sqlite"] + (["postgresql"] if server is not None else [])
     try:
@@ -158,11 +316,22 @@ def run(quick: bool) -> list[Row]:
                 result = measure(kind, n, url)
                 rate = result["records"] / result["wall"]
                 cpu_rate = result["records"] / result["cpu"]
+                size = result["bytes"] / 1e6
                 note = (
                     f"{result['records']:,} records from {result['documents']:,} documents "
-                    f"({result['bytes'] / 1e6:.0f} MB); cpu {cpu_rate:,.0f}/s;"
+                    f"({size:.0f} MB); cpu {cpu_rate:,.0f}/s;"
                     f" peak RSS {result['rss']:.0f} MB"
                 )
+                if kind in CORPUS_INPUTS:
+                    note = (
+                        f"{result['records']:,} records from {result['documents']:,} copies "
+                        f"of {CORPUS_INPUTS[kind].path.split('/')[-1]} ({size:.0f} MB): "
+                        f"{result['documents'] / result['wall']:,.0f} documents/s, "
+                        f"{result['bytes'] / 1e6 / result['wall']:.1f} MB/s; "
+                        f"cpu {cpu_rate:,.0f} records/s, "
+                        f"{result['documents'] / result['cpu']:,.0f} documents/s;"
+                        f" peak RSS {result['rss']:.0f} MB"
+                    )
                 target = "≥ 20,000/s" if engine == "sqlite" else ""
                 rows.append(Row(SECTION, f"{kind} into {engine}", rate, "records/s", target, note))
     finally:
@@ -179,8 +348,15 @@ def main() -> None:
         prog="python -m benchmarks.bench_ingest",
         description="Ingest records into a fresh store and print records/s, CPU and peak RSS.",
     )
-    parser.add_argument("--kind", choices=["commits", "github", "cloudtrail"], default="commits")
-    parser.add_argument("--records", type=int, default=50_000, help="records to ingest")
+    parser.add_argument(
+        "--kind", choices=["commits", "github", "cloudtrail", *CORPUS_INPUTS], default="commits"
+    )
+    parser.add_argument(
+        "--records",
+        type=int,
+        default=50_000,
+        help="records to ingest (for a corpus payload: copies of it)",
+    )
     parser.add_argument("--db-url", default=None, help="a PostgreSQL URL (default: SQLite)")
     args = parser.parse_args()
     result = measure(args.kind, args.records, args.db_url)

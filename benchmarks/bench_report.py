@@ -5,7 +5,7 @@ the whole pack with its bundle, each in its own process so that its peak RSS is 
     python -m benchmarks.bench_report --quick    # 20 repos, 2,000 PRs, 1,000 deployments
 
 The store is built once per size, schema and policy under $TMPDIR/soxtrail-bench-report
-and reused.
+and reused (`synthetic.cached_workspace`; bench_period evaluates a copy of it).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -26,28 +25,6 @@ from benchmarks.common import Row, peak_rss_mb, reset_peak_rss
 FULL = {"repos": 200, "prs": 50_000, "deployments": 20_000}
 QUICK = {"repos": 20, "prs": 2_000, "deployments": 1_000}
 CASES = ["json", "html", "xlsx", "pdf", "all+bundle"]
-
-
-def _workspace(size: dict[str, int]) -> tuple[Path, dict[str, Any]]:
-    from benchmarks.synthetic import build_store, describe, write_workspace
-    from soxtrail.policy.library import load_library
-    from soxtrail.store.database import HEAD_REVISION
-
-    # The store is evaluated with the policy in force: a new policy or schema, a new store.
-    policy = load_library().digest.removeprefix("sha256:")[:12]
-    name = "-".join([*map(str, size.values()), f"schema{HEAD_REVISION}", policy])
-    root = Path(tempfile.gettempdir()) / "soxtrail-bench-report" / name
-    marker = root / "store.json"
-    if marker.exists():
-        return root, json.loads(marker.read_text())
-    root.mkdir(parents=True, exist_ok=True)
-    for old in root.glob("store.db*"):
-        old.unlink()
-    summary = build_store(f"sqlite:///{root / 'store.db'}", seed=1, **size)
-    write_workspace(root, summary)
-    described = describe(summary)
-    marker.write_text(json.dumps(described))
-    return root, described
 
 
 def _pack(workspace: Path, case: str) -> dict[str, Any]:
@@ -104,7 +81,9 @@ def _pack(workspace: Path, case: str) -> dict[str, Any]:
 def run(quick: bool) -> list[Row]:
     """Two rows per case: wall time and peak RSS (the model's share of the time in the note)."""
     size = QUICK if quick else FULL
-    workspace, described = _workspace(size)
+    from benchmarks.synthetic import cached_workspace
+
+    workspace, described = cached_workspace(size)
     scale = f"{size['repos']} repos, {size['prs']:,} PRs, {size['deployments']:,} deployments"
     rows: list[Row] = []
     for case in CASES:

@@ -1,4 +1,5 @@
-"""Time the git scanner (the pure generator, no database) against plain `git log`.
+"""Time the git scanner (the pure generator, no database) against plain `git log`, and (in
+`make bench`) the whole `scan-git` into SQLite and PostgreSQL.
 
     python benchmarks/gen_git_repo.py /tmp/bench-repo --commits 100000
     python benchmarks/bench_scan_git.py /tmp/bench-repo
@@ -11,12 +12,13 @@ first parent, oldest first) and the scanner, with the scanner process's peak RSS
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from soxtrail.sources.git_repo import scan_repository
 from soxtrail.sources.git_repo.commits import LOG_FORMAT
@@ -74,32 +76,127 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _scan_into_store(repo: Path, db_url: str | None, queue: Any) -> None:
+    """In a child process: `soxtrail scan-git` (the service) of `repo` into a fresh store."""
+    from benchmarks.common import fresh_workspace, peak_rss_mb, reset_peak_rss, scratch
+
+    reset_peak_rss()
+    from soxtrail.config import load_config
+    from soxtrail.services.clock import system_clock
+    from soxtrail.services.keys import load_signer
+    from soxtrail.services.scan import scan_git
+    from soxtrail.store.database import Database
+
+    with scratch("scan-git-store") as root:
+        fresh_workspace(root, db_url)
+        config = load_config(root / "soxtrail.toml", explicit=True, db_url=db_url)
+        db = Database(config.store_url)
+        signer = load_signer(config.key_file, config.origin)
+        started, cpu, git_cpu = time.perf_counter(), time.process_time(), _child_cpu()
+        report = scan_git(
+            db,
+            repo,
+            "acme/bench",
+            ["main"],
+            signer=signer,
+            origin=config.origin,
+            clock=system_clock,
+        )
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        db.dispose()
+    queue.put(
+        {
+            "records": report.counts.records_new,
+            "wall": wall,
+            "cpu": cpu,
+            "git_cpu": _child_cpu() - git_cpu,
+            "rss": peak_rss_mb(),
+        }
+    )
+
+
+def _measure_store(repo: Path, db_url: str | None) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_scan_into_store, args=(repo, db_url, queue))
+    process.start()
+    result: dict[str, Any] = queue.get(timeout=3600)
+    process.join()
+    return result
+
+
 def run(quick: bool) -> list[Row]:
-    """For `make bench`: generate a repository and time git and the scanner on it."""
-    from benchmarks.common import Row, scratch
+    """For `make bench`: generate a repository and time git, the scanner alone, and the
+    whole scan (the `scan-git` service: scanner, store and ledger) into SQLite and
+    PostgreSQL, each scan in its own process."""
+    from benchmarks.common import Row, postgres_server, scratch
     from benchmarks.gen_git_repo import generate
 
     commits = 10_000 if quick else 100_000
+    rows: list[Row] = []
     with scratch("git") as root:
         repo = root / "repo.git"
         generate(repo, commits)
+        git_cpu = _child_cpu()
         floor = _timed_git(repo, "log", "--format=%H", "main")
-        started = time.perf_counter()
+        git_cpu = _child_cpu() - git_cpu
+        started, cpu, scan_cpu = time.perf_counter(), time.process_time(), _child_cpu()
         count = sum(1 for _ in scan_repository(repo, "acme/bench", ["main"]))
         scanner = time.perf_counter() - started
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    label = f"{count:,} commits"
-    return [
-        Row("scan-git", f"limit: git log --format=%H ({label})", count / floor, "commits/s"),
-        Row(
-            "scan-git",
-            f"scanner, records and raw objects ({label})",
-            count / scanner,
-            "commits/s",
-            target="100,000 in minutes",
-            note=f"{scanner:.1f} s; peak RSS of the run {rss:.0f} MiB",
-        ),
-    ]
+        cpu, scan_cpu = time.process_time() - cpu, _child_cpu() - scan_cpu
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        label = f"{count:,} commits"
+        rows += [
+            Row(
+                "scan-git",
+                f"limit: git log --format=%H ({label})",
+                count / floor,
+                "commits/s",
+                note=f"{floor:.2f} s; cpu {git_cpu:.2f} s",
+            ),
+            Row(
+                "scan-git",
+                f"scanner, records and raw objects ({label})",
+                count / scanner,
+                "commits/s",
+                target="100,000 in minutes",
+                note=(
+                    f"{scanner:.1f} s = {scanner / floor:.0f}x git log; cpu {cpu:.1f} s here + "
+                    f"{scan_cpu:.1f} s in git; no store; peak RSS of the run {rss:.0f} MiB"
+                ),
+            ),
+        ]
+        server = postgres_server()
+        try:
+            for engine in ["sqlite"] + (["postgresql"] if server is not None else []):
+                url = server.create_database() if engine == "postgresql" else None
+                result = _measure_store(repo, url)
+                assert result["records"] == count, (result["records"], count)
+                rows.append(
+                    Row(
+                        "scan-git",
+                        f"scan-git into {engine}, end to end ({label})",
+                        count / result["wall"],
+                        "commits/s",
+                        target="100,000 in minutes",
+                        note=(
+                            f"{result['wall']:.1f} s = {result['wall'] / floor:.0f}x git log; "
+                            f"cpu {result['cpu']:.1f} s ({count / result['cpu']:,.0f} commits/s) "
+                            f"+ {result['git_cpu']:.1f} s in git; the scan-git service: "
+                            "scanner, raw objects, records and ledger in one transaction; "
+                            f"peak RSS {result['rss']:.0f} MB"
+                        ),
+                    )
+                )
+        finally:
+            if server is not None:
+                server.stop()
+    return rows
 
 
 if __name__ == "__main__":

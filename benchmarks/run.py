@@ -26,7 +26,7 @@ from rich.table import Table
 
 from benchmarks.common import Row
 
-MODULES = ["ingest", "ledger", "scan_git", "gate", "report", "server", "audit"]
+MODULES = ["ingest", "ledger", "scan_git", "gate", "period", "report", "server", "audit"]
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 

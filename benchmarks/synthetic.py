@@ -467,6 +467,34 @@ def write_workspace(directory: Path, summary: Summary) -> Path:
     return directory / "soxtrail.toml"
 
 
+def cached_workspace(size: dict[str, int]) -> tuple[Path, dict[str, Any]]:
+    """A workspace around the generated year of `size` (`repos`, `prs`, `deployments`),
+    built once per size, schema and policy under $TMPDIR/soxtrail-bench-report and reused,
+    with `describe` of its store. Readers only: a benchmark that writes (a new control run)
+    works on a copy of `store.db`."""
+    import json
+    import tempfile
+
+    from soxtrail.store.database import HEAD_REVISION
+
+    # The store is evaluated with the policy in force: a new policy or schema, a new store.
+    policy = load_library().digest.removeprefix("sha256:")[:12]
+    name = "-".join([*map(str, size.values()), f"schema{HEAD_REVISION}", policy])
+    root = Path(tempfile.gettempdir()) / "soxtrail-bench-report" / name
+    marker = root / "store.json"
+    if marker.exists():
+        described: dict[str, Any] = json.loads(marker.read_text())
+        return root, described
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob("store.db*"):
+        old.unlink()
+    summary = build_store(f"sqlite:///{root / 'store.db'}", seed=1, **size)
+    write_workspace(root, summary)
+    described = describe(summary)
+    marker.write_text(json.dumps(described))
+    return root, described
+
+
 def describe(summary: Summary) -> dict[str, Any]:
     return {
         "repos": len(summary.repos),
