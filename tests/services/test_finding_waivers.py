@@ -20,23 +20,14 @@ import pytest
 
 from soxtrail.demo.scenario import Scenario
 from soxtrail.domain.results import ControlResult, Result
-from soxtrail.policy.engine import make_engine
-from soxtrail.policy.library import load_library
-from soxtrail.services.gate import GateDecision, decide_gate, gate_controls
+from soxtrail.services.gate import GateDecision
 from soxtrail.services.waivers import Waiver, apply_waivers, decide_waiver, request_waiver
+from tests.services.gate_support import Clock, gate_at
 
 FINDINGS = [
     ("py/sql-injection", "error", 8.8, "src/api/app.py"),
     ("py/path-injection", "error", 7.5, "src/api/files.py"),
 ]
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -50,23 +41,6 @@ def workspace(tmp_path: Any) -> Iterator[tuple[Scenario, str]]:
     s.ingest()
     yield s, change.merge
     s.close()
-
-
-def gate_at(s: Scenario, sha: str, at: datetime) -> GateDecision:
-    library = load_library(settings=s.config.model.controls)
-    engine = make_engine(library, controls=gate_controls(library))
-    return decide_gate(
-        s.db,
-        s.config,
-        library,
-        engine,
-        system_name="billing",
-        environment="production",
-        commit=sha,
-        clock=Clock(at),
-        signer=None,
-        dry_run=True,
-    )
 
 
 def cm05(decision: GateDecision) -> dict[str, Any]:

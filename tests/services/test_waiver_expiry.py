@@ -12,26 +12,15 @@ The CLI takes no clock, so this drives the services it calls.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from soxtrail.demo.scenario import Scenario
-from soxtrail.policy.engine import make_engine
-from soxtrail.policy.library import load_library
-from soxtrail.services.gate import GateDecision, decide_gate, gate_controls
+from soxtrail.services.gate import GateDecision
 from soxtrail.services.waivers import Waiver, decide_waiver, load_waivers, request_waiver
-
-
-class Clock:
-    """A clock the test sets."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.services.gate_support import Clock, gate_at
 
 
 @pytest.fixture(scope="module")
@@ -51,23 +40,6 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Scenar
     s.ingest()
     yield s, change.merge
     s.close()
-
-
-def gate_at(s: Scenario, sha: str, at: datetime) -> GateDecision:
-    library = load_library(settings=s.config.model.controls)
-    engine = make_engine(library, controls=gate_controls(library))
-    return decide_gate(
-        s.db,
-        s.config,
-        library,
-        engine,
-        system_name="billing",
-        environment="production",
-        commit=sha,
-        clock=Clock(at),
-        signer=None,
-        dry_run=True,
-    )
 
 
 def cm02(decision: GateDecision) -> dict[str, Any]:
