@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import random
 import sys
@@ -35,7 +34,8 @@ from typing import Any
 
 from benchmarks.common import (
     Row,
-    fresh_workspace,
+    fresh_store,
+    in_child,
     peak_rss_mb,
     percentile,
     postgres_server,
@@ -89,33 +89,25 @@ def write_trail(path: Path, size: int) -> int:
 
 def _ingest_child(path: str, db_url: str | None, queue: Any) -> None:
     reset_peak_rss()
-    from soxtrail.config import load_config
     from soxtrail.services.clock import system_clock
     from soxtrail.services.ingest import ingest
-    from soxtrail.services.keys import load_signer
     from soxtrail.sources.framing import InputSource
     from soxtrail.sources.registry import get_adapter
-    from soxtrail.store.database import Database
 
-    with scratch("audit-ingest") as root:
-        fresh_workspace(root, db_url)
-        config = load_config(root / "soxtrail.toml", explicit=True, db_url=db_url)
-        db = Database(config.store_url)
-        signer = load_signer(config.key_file, config.origin)
+    with fresh_store("audit-ingest", db_url) as store:
         started, cpu = time.perf_counter(), time.process_time()
         report = ingest(
-            db,
+            store.db,
             get_adapter("cloudtrail"),
             [InputSource(path)],
-            signer=signer,
-            origin=config.origin,
+            signer=store.signer,
+            origin=store.config.origin,
             clock=system_clock,
         )
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-        db.dispose()
-        queue.put(
-            {"records": report.counts.records_new, "wall": wall, "cpu": cpu, "rss": peak_rss_mb()}
-        )
+    queue.put(
+        {"records": report.counts.records_new, "wall": wall, "cpu": cpu, "rss": peak_rss_mb()}
+    )
 
 
 def measure_ingest(gb: float, db_url: str | None = None) -> list[Row]:
@@ -123,12 +115,7 @@ def measure_ingest(gb: float, db_url: str | None = None) -> list[Row]:
         path = root / "trail.json"
         events = write_trail(path, int(gb * 1e9))
         size = path.stat().st_size
-        context = multiprocessing.get_context("spawn")
-        queue = context.Queue()
-        process = context.Process(target=_ingest_child, args=(str(path), db_url, queue))
-        process.start()
-        result: dict[str, Any] = queue.get(timeout=6 * 3600)
-        process.join()
+        result = in_child(_ingest_child, str(path), db_url, timeout=6 * 3600)
     engine = "SQLite" if db_url is None else "PostgreSQL"
     case = f"one {size / 1e9:.2f} GB CloudTrail log file, {events:,} events, {engine}"
     return [

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import sqlite3
 import time
 from collections.abc import Callable
@@ -24,7 +23,8 @@ from typing import Any
 
 from benchmarks.common import (
     Row,
-    fresh_workspace,
+    fresh_store,
+    in_child,
     peak_rss_mb,
     postgres_server,
     reset_peak_rss,
@@ -205,55 +205,42 @@ CORPUS_INPUTS: dict[str, CorpusInput] = {
 
 def _child(kind: str, n: int, db_url: str | None, queue: Any) -> None:
     reset_peak_rss()
-    from soxtrail.config import load_config
     from soxtrail.services.clock import system_clock
     from soxtrail.services.ingest import ingest
-    from soxtrail.services.keys import load_signer
     from soxtrail.sources.framing import InputSource
     from soxtrail.sources.registry import get_adapter, register
-    from soxtrail.store.database import Database
 
     register("test-commits", "tests.fakes:ADAPTER")
-    with scratch(f"ingest-{kind}") as root:
-        fresh_workspace(root, db_url)
-        path = _write_inputs(root, kind, n)
-        config = load_config(root / "soxtrail.toml", explicit=True, db_url=db_url)
-        db = Database(config.store_url)
-        signer = load_signer(config.key_file, config.origin)
+    with fresh_store(f"ingest-{kind}", db_url) as store:
+        path = _write_inputs(store.root, kind, n)
         adapter = get_adapter("test-commits" if kind == "commits" else kind)
         started, cpu = time.perf_counter(), time.process_time()
         report = ingest(
-            db,
+            store.db,
             adapter,
             [InputSource(str(path))],
-            signer=signer,
-            origin=config.origin,
+            signer=store.signer,
+            origin=store.config.origin,
             clock=system_clock,
         )
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-        db.dispose()
-        queue.put(
-            {
-                "records": report.counts.records_new,
-                "documents": report.counts.documents_new,
-                "wall": wall,
-                "cpu": cpu,
-                "rss": peak_rss_mb(),
-                "bytes": sum(f.stat().st_size for f in path.iterdir())
-                if path.is_dir()
-                else path.stat().st_size,
-            }
+        size = (
+            sum(f.stat().st_size for f in path.iterdir()) if path.is_dir() else path.stat().st_size
         )
+    queue.put(
+        {
+            "records": report.counts.records_new,
+            "documents": report.counts.documents_new,
+            "wall": wall,
+            "cpu": cpu,
+            "rss": peak_rss_mb(),
+            "bytes": size,
+        }
+    )
 
 
 def measure(kind: str, n: int, db_url: str | None) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(kind, n, db_url, queue))
-    process.start()
-    result: dict[str, Any] = queue.get(timeout=3600)
-    process.join()
-    return result
+    return in_child(_child, kind, n, db_url)
 
 
 def _limits(quick: bool) -> list[Row]:
@@ -274,6 +261,7 @@ def _limits(quick: bool) -> list[Row]:
         inserts = len(rows) / (time.perf_counter() - started)
         conn.close()
     return [
+        _read_only(50_000 if quick else 100_000),
         Row(SECTION, "limit: SHA-256 of 1 KiB", sha, "hashes/s", note="hashlib, one core"),
         Row(
             SECTION,
@@ -283,6 +271,33 @@ def _limits(quick: bool) -> list[Row]:
             note="executemany, WAL",
         ),
     ]
+
+
+def _read_only(n: int) -> Row:
+    """The Python side before the store: commit records framed, read by the adapter and
+    given their canonical JSON and id, stored nowhere. What ingest could reach with rows
+    that cost nothing."""
+    from soxtrail.services.ingest import parse_body
+    from soxtrail.sources.registry import get_adapter, register
+    from soxtrail.store.evidence import record_body
+
+    register("test-commits", "tests.fakes:ADAPTER")
+    with scratch("read-only") as root:
+        body = _write_inputs(root, "commits", n).read_bytes()
+    started = time.process_time()
+    records = 0
+    for item in parse_body(get_adapter("test-commits"), body, "commits.ndjson", {}):
+        for record in item.records:
+            record_body(record)
+            records += 1
+    rate = records / (time.process_time() - started)
+    return Row(
+        SECTION,
+        "limit: commits read and canonicalised, not stored",
+        rate,
+        "records/s",
+        note=f"{records:,} records, cpu; framing, adapter, canonical JSON and id",
+    )
 
 
 #: Copies of each corpus payload: a few seconds of ingest each at full size.

@@ -12,7 +12,6 @@ first parent, oldest first) and the scanner, with the scanner process's peak RSS
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import resource
 import subprocess
 import sys
@@ -83,32 +82,24 @@ def _child_cpu() -> float:
 
 def _scan_into_store(repo: Path, db_url: str | None, queue: Any) -> None:
     """In a child process: `soxtrail scan-git` (the service) of `repo` into a fresh store."""
-    from benchmarks.common import fresh_workspace, peak_rss_mb, reset_peak_rss, scratch
+    from benchmarks.common import fresh_store, peak_rss_mb, reset_peak_rss
 
     reset_peak_rss()
-    from soxtrail.config import load_config
     from soxtrail.services.clock import system_clock
-    from soxtrail.services.keys import load_signer
     from soxtrail.services.scan import scan_git
-    from soxtrail.store.database import Database
 
-    with scratch("scan-git-store") as root:
-        fresh_workspace(root, db_url)
-        config = load_config(root / "soxtrail.toml", explicit=True, db_url=db_url)
-        db = Database(config.store_url)
-        signer = load_signer(config.key_file, config.origin)
+    with fresh_store("scan-git-store", db_url) as store:
         started, cpu, git_cpu = time.perf_counter(), time.process_time(), _child_cpu()
         report = scan_git(
-            db,
+            store.db,
             repo,
             "acme/bench",
             ["main"],
-            signer=signer,
-            origin=config.origin,
+            signer=store.signer,
+            origin=store.config.origin,
             clock=system_clock,
         )
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-        db.dispose()
     queue.put(
         {
             "records": report.counts.records_new,
@@ -121,13 +112,9 @@ def _scan_into_store(repo: Path, db_url: str | None, queue: Any) -> None:
 
 
 def _measure_store(repo: Path, db_url: str | None) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_scan_into_store, args=(repo, db_url, queue))
-    process.start()
-    result: dict[str, Any] = queue.get(timeout=3600)
-    process.join()
-    return result
+    from benchmarks.common import in_child
+
+    return in_child(_scan_into_store, repo, db_url)
 
 
 def run(quick: bool) -> list[Row]:

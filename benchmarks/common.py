@@ -13,9 +13,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from soxtrail.services.workspace import init_workspace
+
+if TYPE_CHECKING:
+    from soxtrail.config import Config
+    from soxtrail.ledger.note import NoteSigner
+    from soxtrail.store.database import Database
 
 
 @dataclass
@@ -98,6 +103,55 @@ def fresh_workspace(root: Path, db_url: str | None = None) -> Path:
 
     init_workspace(root, db_url=db_url, env_db=None, clock=lambda: datetime.now(UTC))
     return root
+
+
+@dataclass(frozen=True)
+class Store:
+    """An opened workspace: where it is, its configuration, store and ledger signer."""
+
+    root: Path
+    config: Config
+    db: Database
+    signer: NoteSigner
+
+
+def open_store(root: Path, db_url: str | None = None) -> Store:
+    """The workspace in `root` opened as the commands open it (`db_url` overrides the
+    configured store)."""
+    from soxtrail.config import load_config
+    from soxtrail.services.keys import load_signer
+    from soxtrail.store.database import Database
+
+    config = load_config(root / "soxtrail.toml", explicit=True, db_url=db_url)
+    return Store(
+        root, config, Database(config.store_url), load_signer(config.key_file, config.origin)
+    )
+
+
+@contextmanager
+def fresh_store(prefix: str, db_url: str | None = None) -> Iterator[Store]:
+    """A new workspace in a scratch directory, opened; disposed of and removed at the end."""
+    with scratch(prefix) as root:
+        fresh_workspace(root, db_url)
+        store = open_store(root, db_url)
+        try:
+            yield store
+        finally:
+            store.db.dispose()
+
+
+def in_child(target: Callable[..., None], *args: Any, timeout: float = 3600) -> dict[str, Any]:
+    """`target(*args, queue)` in a freshly spawned process (its peak memory and imports its
+    own); what it put on `queue`."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=target, args=(*args, queue))
+    process.start()
+    result: dict[str, Any] = queue.get(timeout=timeout)
+    process.join()
+    return result
 
 
 def postgres_server() -> Any:
