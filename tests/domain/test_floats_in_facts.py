@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
+from soxtrail.domain.access_facts import AuditEventFacts
 from soxtrail.domain.evidence import Evidence, Kind
 from soxtrail.domain.facts import (
     FACTS_BY_KIND,
@@ -17,7 +18,7 @@ from soxtrail.domain.facts import (
     ScanReportFacts,
 )
 from soxtrail.domain.facts_base import Facts, Instant, may_hold_floats
-from soxtrail.ledger.canonical import canonical_json
+from soxtrail.ledger.canonical import canonical_json, holds_float
 from soxtrail.store.evidence import record_body
 
 
@@ -86,8 +87,35 @@ def _scan(score: float) -> Evidence:
     )
 
 
+def _audit(details: dict[str, Any]) -> Evidence:
+    return Evidence(
+        kind=Kind.AUDIT_EVENT,
+        source="test",
+        occurred_at=datetime(2026, 7, 1, tzinfo=UTC),
+        subject="s",
+        facts=AuditEventFacts(provider="cloudtrail", action="a", details=details),
+        raw_sha256="0" * 64,
+    )
+
+
+class _Half(float):
+    pass
+
+
+def test_a_float_is_found_wherever_it_is_nested() -> None:
+    assert not holds_float({"a": 1, "b": True, "c": None, "d": "1.5", "e": [2, {"f": "x"}]})
+    assert holds_float({"a": [1, {"b": (2, 0.5)}]})
+    assert holds_float({"a": 1e16})
+    assert holds_float([{"a": _Half(0.5)}])  # a float subclass is a float
+    assert holds_float(3.0)
+    assert not holds_float(3)
+
+
 def test_record_bodies_are_exactly_rfc_8785() -> None:
     records = [
+        # Facts that may hold floats (`dict[str, Any]`), with and without one.
+        _audit({"region": "eu-west-1", "count": 3, "nested": [{"ok": True}]}),
+        _audit({"ratio": 0.25, "deep": [{"big": 1e21}, {"small": 1e-7}], "neg": -0.0}),
         _commit(),
         _commit(tickets=("PROJ-1",), links=(("ticket", "PROJ-2"),), actor="dév"),
         # A float where a string belongs (a typing bug in an adapter) is still found.

@@ -20,7 +20,7 @@ from soxtrail.domain.errors import NotFoundError
 from soxtrail.domain.evidence import Evidence, StoredEvidence, lookup_keys
 from soxtrail.domain.facts_base import may_hold_floats
 from soxtrail.domain.search import search_resource
-from soxtrail.ledger.canonical import unsafe_canonical_json_unvalidated
+from soxtrail.ledger.canonical import holds_float, unsafe_canonical_json_unvalidated
 from soxtrail.ledger.entries import content_id, raw_document_entry_json, record_entry_json
 from soxtrail.store.bulk import insert_rows, instant
 from soxtrail.store.ledger import LedgerWriter
@@ -72,11 +72,14 @@ def record_body(record: Evidence) -> tuple[str, bytes]:
     """The record's canonical JSON and its id (SHA-256 of that JSON).
 
     The encoder looks for floats in the text (their RFC 8785 spelling is not Python's) only
-    when the record can hold one: its facts model allows floats, or an envelope field is not
-    the string its type says.
+    when the record holds one: its facts model allows floats and its facts hold one, or an
+    envelope field is not the string its type says.
     """
-    floats = may_hold_floats(type(record.facts)) or not _plain_envelope(record)
-    body = unsafe_canonical_json_unvalidated(record.to_json(), floats=floats)
+    document = record.to_json()
+    floats = not _plain_envelope(record) or (
+        may_hold_floats(type(record.facts)) and holds_float(document["facts"])
+    )
+    body = unsafe_canonical_json_unvalidated(document, floats=floats)
     return content_id(body), body
 
 
