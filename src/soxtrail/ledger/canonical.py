@@ -175,7 +175,7 @@ def holds_float(value: object) -> bool:
         items = value
     else:
         return isinstance(value, float)
-    for item in items:
+    for item in items:  # noqa: SIM110 - a loop, not any(): no generator per container
         if type(item) not in _PLAIN and holds_float(item):
             return True
     return False
