@@ -410,8 +410,8 @@ BROKEN_STATEMENTS = [
     pytest.param(
         lambda s: s.update(_type="https://example.com/Statement/v1"),
         "/dsseEnvelope/payload/_type",
-        "expected an in-toto Statement _type (https://in-toto.io/Statement/...), got "
-        "'https://example.com/Statement/v1'",
+        "expected an in-toto Statement _type (https://in-toto.io/Statement/v0.1 or "
+        "https://in-toto.io/Statement/v1), got 'https://example.com/Statement/v1'",
         id="foreign-type",
     ),
     pytest.param(

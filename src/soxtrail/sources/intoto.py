@@ -26,6 +26,14 @@ the build's finish (or start) time, else the bundle's first transparency-log
 1970-01-01T00:00:00Z. Positions inside a base64 payload are written as the envelope's
 pointer followed by the pointer inside the decoded statement: `/dsseEnvelope/payload/subject`.
 
+Strict about structure (InputError naming the pointer): a statement's `_type` is exactly
+Statement v0.1 or v1, `subject` a non-empty array of objects with a non-empty `digest` of
+strings (`sha256` 64 hex digits), `predicateType` a non-empty string, `predicate` an object
+when present; a DSSE envelope (whatever its payload type) has string `payloadType` and
+`payload` and a `signatures` array of objects, each with a string `sig` (`keyid` a string when
+present). Optional and absent: a subject's `name`, `predicate`, `keyid`; `signatures: []` and
+`sig: ""` are an unsigned envelope.
+
 Ignored (stored, reported, no record): in-toto v0.9 link metadata and layouts (`signed._type`
 `link` or `layout`), Sigstore bundles of a plain message signature, DSSE envelopes of another
 payload type.
@@ -36,6 +44,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,6 +59,9 @@ from soxtrail.sources.slsa import build_info
 
 IN_TOTO_PAYLOAD = "application/vnd.in-toto+json"
 STATEMENT_PREFIX = "https://in-toto.io/Statement/"
+#: The Statement `_type`s read: the TypeURI carries the major version only (v0.1 and v1).
+STATEMENT_TYPES = (f"{STATEMENT_PREFIX}v0.1", f"{STATEMENT_PREFIX}v1")
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 _BUNDLE_PREFIX = "application/vnd.dev.sigstore.bundle"
 
 
@@ -77,9 +89,20 @@ def _payload_statement(envelope: Node) -> Node:
 
 
 def _signed(envelope: Node) -> bool:
-    return any(
-        isinstance(s.value, dict) and bool(s.value.get("sig")) for s in envelope.items("signatures")
-    )
+    """Whether the envelope has a non-empty signature; `signatures` (DSSE: required, each
+    with a required `sig`, `keyid` optional) is checked, the signatures are not verified.
+
+    Raises:
+        InputError: `signatures` is missing or not an array, a signature is not an object, or
+            its `sig` is missing or not a string, or its `keyid` not a string.
+    """
+    signed = False
+    for signature in envelope.items("signatures", required=True):
+        if not isinstance(signature.value, dict):
+            raise signature.error(f"expected a signature object, got {describe(signature.value)}")
+        signed = bool(signature.req_str("sig")) or signed
+        signature.opt_str("keyid")
+    return signed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,11 +120,15 @@ def _subjects(statement: Node) -> tuple[list[dict[str, Any]], list[str]]:
     subjects: list[dict[str, Any]] = []
     digests: list[str] = []
     for subject in statement.items("subject", required=True):
+        if not isinstance(subject.value, dict):
+            raise subject.error(f"expected a subject object, got {describe(subject.value)}")
         digest = subject.obj("digest")
         if not digest.value:
             raise digest.error("a subject needs at least one digest")
         digests.extend(f"{alg}:{digest.req_str(alg).lower()}" for alg in digest.value)
         sha256 = digest.opt_str("sha256")
+        if sha256 is not None and _SHA256_HEX.fullmatch(sha256) is None:
+            raise digest.error(f"not a SHA-256 digest (64 hex digits): {sha256!r}", "sha256")
         subjects.append({"name": subject.opt_str("name"), "sha256": sha256 and sha256.lower()})
     if not subjects:
         raise statement.error("a statement needs at least one subject", "subject")
@@ -174,12 +201,14 @@ class InTotoAdapter:
 
     def _envelope(self, envelope: Node, kind: str, logged_at: datetime | None) -> _Statement | str:
         payload_type = envelope.req_str("payloadType")
+        envelope.req_str("payload")
+        signed = _signed(envelope)
         if payload_type != IN_TOTO_PAYLOAD:
             return f"a DSSE envelope of {payload_type!r}, not an in-toto statement"
         return _Statement(
             node=_payload_statement(envelope),
             envelope=kind,
-            signed=_signed(envelope),
+            signed=signed,
             logged_at=logged_at,
         )
 
@@ -221,19 +250,24 @@ class InTotoAdapter:
 
     def _record(self, found: _Statement, context: Context) -> Evidence:
         statement = found.node
+        if not isinstance(statement.value, dict):
+            raise statement.error(f"expected a statement object, got {describe(statement.value)}")
         statement_type = statement.req_str("_type")
-        if not statement_type.startswith(STATEMENT_PREFIX):
+        if statement_type not in STATEMENT_TYPES:
             raise statement.error(
-                f"expected an in-toto Statement _type ({STATEMENT_PREFIX}...), "
+                f"expected an in-toto Statement _type ({' or '.join(STATEMENT_TYPES)}), "
                 f"got {statement_type!r}",
                 "_type",
             )
         subjects, digests = _subjects(statement)
-        predicate = statement.opt_child("predicate") or statement.opt_child("slsaProvenance")
+        predicate_type = statement.req_str("predicateType")
+        if not predicate_type:
+            raise statement.error("a statement needs a predicateType URI", "predicateType")
+        predicate = statement.opt_obj("predicate") or statement.opt_obj("slsaProvenance")
         info = build_info(predicate)
         facts = ProvenanceFacts(
             statement_type=statement_type,
-            predicate_type=statement.opt_str("predicateType"),
+            predicate_type=predicate_type,
             subjects=tuple(subjects),
             builder_id=info.builder_id,
             build_type=info.build_type,

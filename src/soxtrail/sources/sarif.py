@@ -5,8 +5,9 @@ Follows the OASIS SARIF 2.1.0 specification (§3.14 run, §3.27 result, §3.35 s
 §3.49 reportingDescriptor) and GitHub code scanning's `security-severity` rule property.
 Any tool: CodeQL, Trivy, Checkov, gitleaks, Semgrep, ...
 
-Per run: the tool (`tool.driver.name`; missing, empty or null gives the `tool` hint, else
-`unknown`), its version, the category (`automationDetails.id`), and one finding per result:
+Per run: the tool (`tool.driver.name`; no `tool`, or a name absent, empty or null, gives the
+`tool` hint, else `unknown`), its version, the category (`automationDetails.id`), and one
+finding per result:
 
 - rule: `ruleId`, else `rule.id`, else the id of the rule `ruleIndex`/`rule.index` points to;
   the rule's descriptor is looked up in the driver or, with `rule.toolComponent.index`, in
@@ -25,6 +26,12 @@ Per run: the tool (`tool.driver.name`; missing, empty or null gives the `tool` h
 - results of `kind` `pass` or `notApplicable` are not findings and are left out;
 - `by_severity` counts open findings only: not suppressed and not `baselineState: absent`
   (a result of the baseline that this run no longer finds).
+
+Strict about structure: `version` 2.1.0 and `runs` are required; a run's `tool`, when present,
+needs a `driver` object (§3.18.2); every rule descriptor of the driver and extensions is an
+object with a string `id` (§3.49.3); every field read has its SARIF type. Lenient where real
+producers are: a run without `tool` (checkov) and an absent, null or empty `driver.name`
+(codeql-action's test data) are read.
 
 Not read: code flows, fixes, taxonomies, rule configuration overrides, external property
 files, `uriBaseId` resolution (locations are reported as the log spells them).
@@ -118,8 +125,15 @@ class _Run:
     def __init__(self, run: Node) -> None:
         self.run = run
         tool = run.opt_obj("tool")
-        self.driver = tool.opt_obj("driver") if tool is not None else None
+        # §3.18.2: a tool SHALL have a driver. A run without any `tool` is read (checkov
+        # writes such runs: tests/corpus/sarif/checkov), a `tool` without its driver is not.
+        self.driver = tool.obj("driver") if tool is not None else None
         self.extensions = list(tool.items("extensions")) if tool is not None else []
+        for component in [self.driver, *self.extensions]:
+            if component is not None:
+                _require_object(component).opt_str("name")
+                for rule in component.items("rules"):
+                    _require_object(rule).req_str("id")  # §3.49.3: SHALL be present
         self.artifacts = list(run.items("artifacts"))
 
     def _rules(self, component: int | None) -> list[Node]:
@@ -149,7 +163,7 @@ class _Run:
             return None
         for owner in [self.driver, *self.extensions]:
             for candidate in owner.items("rules") if owner is not None else ():
-                if isinstance(candidate.value, dict) and candidate.value.get("id") == rule_id:
+                if candidate.value.get("id") == rule_id:
                     return candidate
         return None
 

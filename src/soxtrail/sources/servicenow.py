@@ -7,6 +7,13 @@ fields, `{"link": ..., "value": <sys_id>}`; with `sysparm_display_value=all` eve
 `{"display_value": ..., "value": ..., "link"?: ...}`. Both shapes are read; a bare string is
 taken as the value for dates and numbers and as what it is (label or sys_id) otherwise.
 
+Strict about structure: every field of every record (read or not) must be a string or an
+object whose `value` is a string (`display_value` and `link`, when present, strings too); a
+number, boolean, array, or an object without `value`, where the API always sends a string, is
+an InputError naming its JSON pointer. Absent fields, JSON null and `""` are empty (an error
+only for the required `number` and `sys_updated_on`/`sys_created_on` of a change and `state`
+and `sys_updated_on`/`sys_created_on` of an approval).
+
 Records read:
 
 - `change_request` (recognised by `sys_class_name` or a `CHG` number): one ticket record per
@@ -83,8 +90,12 @@ class Field:
 def field(record: Node, key: str) -> Field:
     """Read `key` in either shape; absent, null and `""` are empty.
 
+    The Table API gives every field as a string, so a number, a boolean or an array is a
+    malformed response, not a value to convert: it names a different producer or a hand edit.
+
     Raises:
-        InputError: the field is neither a string nor a `{display_value, value}` object.
+        InputError: the field is neither a string nor a `{value, display_value?, link?}`
+            object of strings.
     """
     node = record.opt_child(key)
     if node is None:
@@ -92,12 +103,10 @@ def field(record: Node, key: str) -> Field:
     raw = node.value
     if isinstance(raw, str):
         return Field(raw or None, raw or None)
-    if isinstance(raw, bool | int | float):
-        text = str(raw).lower() if isinstance(raw, bool) else str(raw)
-        return Field(text, text)
     if isinstance(raw, dict):
-        value = node.opt_id("value")
+        value = node.req_str("value")
         display = node.opt_str("display_value")
+        node.opt_str("link")
         return Field(value or None, display or None)
     raise node.error(f"expected a string or a {{display_value, value}} object, got {describe(raw)}")
 
@@ -248,9 +257,23 @@ def _approval(record: Node) -> Evidence | str:
     )
 
 
+def _well_formed(value: Any) -> bool:
+    """A `{value, display_value?, link?}` object of strings (the check `field` makes, without
+    building a node for each of a record's fields)."""
+    return (
+        type(value) is dict
+        and type(value.get("value")) is str
+        and type(value.get("display_value", "")) in (str, type(None))
+        and type(value.get("link", "")) in (str, type(None))
+    )
+
+
 def _read(record: Node) -> Evidence | str:
     if not isinstance(record.value, dict):
         raise record.error(f"expected a record object, got {describe(record.value)}")
+    for key, value in record.value.items():  # every field, read or not, has the API's shape
+        if value is not None and type(value) is not str and not _well_formed(value):
+            field(record, key)  # raises, naming the field's pointer
     if _is_approval(record):
         return _approval(record)
     if _is_change(record):
