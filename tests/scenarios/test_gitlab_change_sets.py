@@ -19,6 +19,7 @@ import pytest
 
 from soxtrail.demo.scenario import PEOPLE, REPO, Scenario
 from tests.helpers import corpus
+from tests.interfaces.test_json_schemas import schema
 from tests.scenarios.test_gate_scenarios import control, gate, world
 
 MR = f"{REPO}#7"
@@ -178,6 +179,7 @@ def test_a_rebased_and_fast_forwarded_merge_request_brings_all_its_commits(
     }
     assert cm01(document) == dict.fromkeys(rebased, "pass")
     assert control(document, "CM-01")["result"] == "pass"
+    schema("gate").validate(document)  # the documented output knows `fast_forward`
 
 
 def test_direct_pushes_around_a_fast_forward_merge_are_still_direct_pushes(
