@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from soxtrail.demo.scenario import REPO, Scenario
+from soxtrail.demo.scenario import PEOPLE, REPO, Scenario
 from soxtrail.domain.facts import ChangeRequestFacts
 from soxtrail.services.changeset import build_change_set, change_request_change_set
 from soxtrail.store.queries import by_keys
@@ -102,3 +102,31 @@ def test_a_push_of_the_head_that_was_not_a_fast_forward_brings_nothing_more(
     push_hook(s, before=s.base[::-1], after=rebased[-1], commits=rebased, pusher="bob")
     ingest(s)
     assert brought(s, 7) == {rebased[2]: (f"{REPO}#7", "head")}
+
+
+def test_commits_pushed_again_after_a_rewind_are_not_the_merges(s: Scenario) -> None:
+    """alice pushes two commits straight to main; MR !7 is branched from there; main is then
+    rewound past her commits (a force push) and fast-forwarded to the MR's head, which brings
+    her commits back in the same push. That push is not the first to bring them: it does not
+    say what the merge brought, so the MR gets its head only and her commits stay direct
+    pushes."""
+    pushed = direct_push(s, 2)
+    s.repo.checkout("feature/7", create_from="main")
+    for step in range(3):
+        s.repo.commit(
+            {f"src/7_{step}.py": "x\n"}, f"Step {step}", author=PEOPLE["bob"].git, at=s.tick()
+        )
+    mine = s.repo.git("rev-list", "--reverse", "main..feature/7").split()
+    s.repo.checkout("main")
+    s.repo.reset_hard(s.base)
+    push_hook(s, before=pushed[-1], after=s.base, commits=[], pusher="carol")
+    s.repo.git("merge", "-q", "--ff-only", "feature/7")
+    push_hook(s, before=s.base, after=mine[-1], commits=[*pushed, *mine], pusher="carol")
+    merged_hook(s, head=mine[-1], branch="feature/7", at=s.tick())
+    ingest(s)
+    with s.db.read() as conn:
+        change_set = build_change_set(conn, REPO, mine[-1], s.base)
+    assert {sha: change_set.attribution.get(sha) for sha in change_set.shas} == {
+        **dict.fromkeys([*pushed, *mine[:2]]),
+        mine[2]: f"{REPO}#7",
+    }

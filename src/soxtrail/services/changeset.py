@@ -307,24 +307,85 @@ def fast_forwarded(
     facts: ChangeRequestFacts,
     pushes: Sequence[PushFacts],
     members: Mapping[str, CommitNode],
-) -> list[CommitNode]:
-    """The commits a fast-forward merge brought before `last` (the merged change request's
-    head, or its merge commit with one parent), newest first.
+) -> tuple[PushFacts, list[CommitNode]] | None:
+    """The push of the fast-forward merge that ended at `last` (the merged change request's
+    head, or its merge commit with one parent) and the commits it brought before `last`,
+    newest first.
 
     A fast-forward merge (GitLab's "Fast-forward merge", after a rebase or not) moves the
     target branch from its previous head to the change request's head and writes nothing:
-    the push that did it (`pushes`: those whose `after` is `last`) went to the change
+    the push that did it (among `pushes`: those whose `after` is `last`) went to the change
     request's target branch and brought `commit_count` commits, exactly the first-parent
     chain from `last` down to its `before` (`_pushed_chain`). Those are the commits the
-    change request showed against the branch as it stood. No such push: nothing (the commits
+    change request showed against the branch as it stood. No such push: None (the commits
     before `last` stay orphans unless something else ties them).
     """
     for push in pushes:
         if _to_target(push, facts):
             chain = _pushed_chain(last, push, members)
             if chain is not None:
-                return chain
-    return []
+                return push, chain
+    return None
+
+
+def _fast_forwards(
+    conn: Connection,
+    repo: str,
+    chain: Sequence[CommitNode],
+    change_request_of: Callable[[CommitNode], tuple[StoredEvidence, Via] | None],
+    members: Mapping[str, CommitNode],
+) -> dict[str, list[CommitNode]]:
+    """For each commit of `chain` that may end a fast-forward merge (`_fast_forward_anchor`),
+    the commits the merge's push brought before it (`fast_forwarded`), newest first; two
+    queries in all, none without such a commit.
+
+    A merge's push is the first to bring its commits to the branch: when another push to
+    that branch ends at one of them or lists it (the branch was rewound and the commits
+    pushed again, or a direct push brought them before), the push does not say what the
+    merge brought, and the merge gets none of them.
+    """
+    anchors: dict[str, tuple[CommitNode, ChangeRequestFacts]] = {}
+    for node in chain:
+        owned = change_request_of(node)
+        if owned is not None and _fast_forward_anchor(node, owned):
+            facts = _merged(owned[0])
+            assert facts is not None
+            anchors[node.sha] = (node, facts)
+    if not anchors:
+        return {}
+    pushes = _pushes_to(conn, repo, anchors)
+    found: dict[str, tuple[PushFacts, list[CommitNode]]] = {}
+    for sha, (node, facts) in anchors.items():
+        match = fast_forwarded(node, facts, pushes.get(sha, []), members)
+        if match is not None:
+            found[sha] = match
+    if not found:
+        return {}
+    shas = {c.sha for _, brought in found.values() for c in brought} | set(found)
+    naming = by_keys(conn, "commit", shas, kinds=["push"])
+    out: dict[str, list[CommitNode]] = {}
+    for sha, (push, brought) in found.items():
+        others = [
+            record
+            for commit in (sha, *(c.sha for c in brought))
+            for record in naming.get(commit, [])
+            if _another_push(record, push, repo)
+        ]
+        if not others:
+            out[sha] = brought
+    return out
+
+
+def _another_push(record: StoredEvidence, push: PushFacts, repo: str) -> bool:
+    """Whether `record` is a push to the same branch as `push` other than `push` itself (a
+    webhook delivered twice is the same push)."""
+    facts = record.evidence.facts
+    return (
+        isinstance(facts, PushFacts)
+        and record.evidence.repo == repo
+        and facts.ref == push.ref
+        and (facts.before, facts.after) != (push.before, push.after)
+    )
 
 
 def _merged_records(
@@ -398,8 +459,7 @@ def attribute(conn: Connection, change_set: ChangeSet) -> None:
     # A fast-forward merge names only its last commit; the push that made it says which
     # commits came with it. Only for change requests without a commit count (GitLab's):
     # GitHub's count drives the rebase rule instead.
-    anchors = [n.sha for n in chain if _fast_forward_anchor(n, change_request_of(n))]
-    pushes = _pushes_to(conn, change_set.repo, anchors) if anchors else {}
+    fast_forwards = _fast_forwards(conn, change_set.repo, chain, change_request_of, members)
     for node in chain:
         if node.sha in change_set.attribution:
             continue  # written by a newer rebase merge (`rebased_commits` checked the owner)
@@ -413,10 +473,8 @@ def attribute(conn: Connection, change_set: ChangeSet) -> None:
             assert facts is not None and facts.commit_count is not None
             for rebased in rebased_commits(node, facts.commit_count, members, owner, key):
                 give(rebased, merge, "rebase")
-        elif node.sha in pushes:
-            facts = _merged(merge)
-            assert facts is not None
-            for brought in fast_forwarded(node, facts, pushes[node.sha], members):
+        elif node.sha in fast_forwards:
+            for brought in fast_forwards[node.sha]:
                 # A commit another change request names (stacked merge requests) stays its.
                 if brought.sha not in change_set.attribution and owner(brought) in (None, key):
                     give(brought, merge, "fast_forward")
