@@ -490,6 +490,7 @@ CORPUS_CASES = [
                 deleted=True,
                 created=False,
                 head_commit=None,
+                commit_count=0,
             )
         ],
         id="push-branch-deleted",
@@ -508,6 +509,8 @@ CORPUS_CASES = [
                 deleted=False,
                 created=False,
                 head_commit="78a76ee6b4992a6baf64c59fc4c44c7323d60438",
+                # `total_commits_count`: the merge commit and the commit it merged.
+                commit_count=2,
             )
         ],
         id="push-merge-commit",
@@ -526,6 +529,8 @@ CORPUS_CASES = [
                 ],
                 before="95790bf891e76fee5e1747ab589903a6a1f80f22",
                 after="da1560886d4f094c3e6c9ef40349f7d38b5d27d7",
+                # Four pushed, two listed: the count is GitLab's, not the list's length.
+                commit_count=4,
             )
         ],
         id="push",
@@ -543,6 +548,7 @@ CORPUS_CASES = [
                 after="82b3d5ae55f7080f1e6022629cdb57bfae7cccc7",
                 created=True,
                 deleted=False,
+                commit_count=1,
             )
         ],
         id="tag-push-created",

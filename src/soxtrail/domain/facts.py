@@ -84,6 +84,10 @@ class PushFacts(Facts):
     pusher: str | None = None
     commits: tuple[str, ...] = ()
     head_commit: str | None = None
+    #: How many commits the push brought to the ref, as the forge counted them (GitLab's
+    #: `total_commits_count`: `commits` lists at most 20 of them); None when the payload does
+    #: not say (GitHub's push events).
+    commit_count: int | None = None
 
 
 class ChangeRequestFacts(Facts):

@@ -10,8 +10,11 @@ For a candidate commit and the commit last deployed to the environment (the base
    merge commit, everything its other parents bring; so does a commit whose message names
    the change request (`(#12)`, "Merge pull request #12"). A rebase merge of N commits
    writes N new commits and names only the last: the N-1 before it belong to the change
-   request too when the evidence says one rebase wrote them (`_rebased_with`). What is left
-   is an orphan: a direct push (CM-01). Each attribution says how it was made (`Via`).
+   request too when the evidence says one rebase wrote them (`_rebased_with`). A
+   fast-forward merge (GitLab's, after a rebase or not) names only the change request's
+   head: the commits before it belong to the change request when the push that moved the
+   target branch to that head brought exactly them (`fast_forwarded`). What is left is an
+   orphan: a direct push (CM-01). Each attribution says how it was made (`Via`).
 
 A first deployment (no base) can be bounded by `since`: commits committed before it are not
 part of the change set, and the walk goes no further back through them.
@@ -23,7 +26,7 @@ set, not of the repository.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -31,7 +34,7 @@ from typing import Literal
 from sqlalchemy import Connection
 
 from soxtrail.domain.evidence import StoredEvidence, change_request_key
-from soxtrail.domain.facts import ChangeRequestFacts, CommitFacts
+from soxtrail.domain.facts import ChangeRequestFacts, CommitFacts, PushFacts
 from soxtrail.store.queries import by_commits, by_keys
 
 _FROM_HEAD, _FROM_BASE = 1, 2
@@ -43,9 +46,12 @@ _EPOCH = datetime.fromtimestamp(0, tz=UTC)
 #: squash: the change request's merge commit with one parent, from a squash (or a rebase of
 #:   a single commit, which is the same thing to an auditor);
 #: rebase: one of the commits a rebase merge wrote (its last one is the merge commit);
+#: fast_forward: one of the commits a fast-forward merge brought before the change request's
+#:   head (or one-parent merge commit): the push that moved the target branch there says
+#:   which (`fast_forwarded`);
 #: head: the change request's head commit itself (a fast-forward merge);
 #: message: its message names the change request ("(#12)") and nothing else ties it.
-Via = Literal["merge", "side_branch", "squash", "rebase", "head", "message"]
+Via = Literal["merge", "side_branch", "squash", "rebase", "fast_forward", "head", "message"]
 
 #: How long before a rebase merge's last commit the forge may have written its first one.
 #: A forge rebases all the commits of a change request in one operation, seconds apart.
@@ -247,6 +253,141 @@ def rebased_commits(
     return claimed
 
 
+def _pushes_to(conn: Connection, repo: str, shas: Collection[str]) -> dict[str, list[PushFacts]]:
+    """The push records of `repo` whose pushed head (`after`) is one of `shas`, by that sha,
+    oldest first."""
+    out: dict[str, list[PushFacts]] = {}
+    for sha, records in by_commits(conn, shas, ["push"]).items():
+        for record in records:
+            facts = record.evidence.facts
+            if isinstance(facts, PushFacts) and facts.after == sha and record.evidence.repo == repo:
+                out.setdefault(sha, []).append(facts)
+    return out
+
+
+def _to_target(push: PushFacts, facts: ChangeRequestFacts) -> bool:
+    """Whether `push` updated the change request's target branch (not created or deleted it)
+    from a known commit, and says how many commits it brought."""
+    return (
+        bool(facts.base_ref)
+        and push.ref == f"refs/heads/{facts.base_ref}"
+        and bool(push.before)
+        and not (push.created or push.deleted or push.forced)
+        and push.commit_count is not None
+    )
+
+
+def _pushed_chain(
+    last: CommitNode, push: PushFacts, members: Mapping[str, CommitNode]
+) -> list[CommitNode] | None:
+    """The commits before `last` that `push` brought to its branch, newest first, when the
+    push says exactly that: it ends at `last`, lists `last`, and its `before` is reached from
+    `last` through first parents after `commit_count - 1` one-parent commits of the change
+    set, all of them among those it lists (GitLab lists the newest 20). None otherwise."""
+    count = push.commit_count
+    if count is None or push.after != last.sha or last.sha not in push.commits:
+        return None
+    chain: list[CommitNode] = []
+    cursor = last
+    while len(cursor.parents) == 1 and cursor.parents[0] != push.before:
+        parent = members.get(cursor.parents[0])
+        if parent is None or len(chain) + 1 >= count:
+            return None  # out of the change set, or more commits than the push brought
+        chain.append(parent)
+        cursor = parent
+    if cursor.parents != (push.before,) or len(chain) + 1 != count:
+        return None  # a merge on the way, or fewer commits than the push brought
+    if not set(push.commits) <= {last.sha, *(n.sha for n in chain)}:
+        return None  # it lists a commit that is not on that chain
+    return chain
+
+
+def fast_forwarded(
+    last: CommitNode,
+    facts: ChangeRequestFacts,
+    pushes: Sequence[PushFacts],
+    members: Mapping[str, CommitNode],
+) -> tuple[PushFacts, list[CommitNode]] | None:
+    """The push of the fast-forward merge that ended at `last` (the merged change request's
+    head, or its merge commit with one parent) and the commits it brought before `last`,
+    newest first.
+
+    A fast-forward merge (GitLab's "Fast-forward merge", after a rebase or not) moves the
+    target branch from its previous head to the change request's head and writes nothing:
+    the push that did it (among `pushes`: those whose `after` is `last`) went to the change
+    request's target branch and brought `commit_count` commits, exactly the first-parent
+    chain from `last` down to its `before` (`_pushed_chain`). Those are the commits the
+    change request showed against the branch as it stood. No such push: None (the commits
+    before `last` stay orphans unless something else ties them).
+    """
+    for push in pushes:
+        if _to_target(push, facts):
+            chain = _pushed_chain(last, push, members)
+            if chain is not None:
+                return push, chain
+    return None
+
+
+def _fast_forwards(
+    conn: Connection,
+    repo: str,
+    chain: Sequence[CommitNode],
+    change_request_of: Callable[[CommitNode], tuple[StoredEvidence, Via] | None],
+    members: Mapping[str, CommitNode],
+) -> dict[str, list[CommitNode]]:
+    """For each commit of `chain` that may end a fast-forward merge (`_fast_forward_anchor`),
+    the commits the merge's push brought before it (`fast_forwarded`), newest first; two
+    queries in all, none without such a commit.
+
+    A merge's push is the first to bring its commits to the branch: when another push to
+    that branch ends at one of them or lists it (the branch was rewound and the commits
+    pushed again, or a direct push brought them before), the push does not say what the
+    merge brought, and the merge gets none of them.
+    """
+    anchors: dict[str, tuple[CommitNode, ChangeRequestFacts]] = {}
+    for node in chain:
+        owned = change_request_of(node)
+        if owned is not None and _fast_forward_anchor(node, owned):
+            facts = _merged(owned[0])
+            assert facts is not None
+            anchors[node.sha] = (node, facts)
+    if not anchors:
+        return {}
+    pushes = _pushes_to(conn, repo, anchors)
+    found: dict[str, tuple[PushFacts, list[CommitNode]]] = {}
+    for sha, (node, facts) in anchors.items():
+        match = fast_forwarded(node, facts, pushes.get(sha, []), members)
+        if match is not None:
+            found[sha] = match
+    if not found:
+        return {}
+    shas = {c.sha for _, brought in found.values() for c in brought} | set(found)
+    naming = by_keys(conn, "commit", shas, kinds=["push"])
+    out: dict[str, list[CommitNode]] = {}
+    for sha, (push, brought) in found.items():
+        others = [
+            record
+            for commit in (sha, *(c.sha for c in brought))
+            for record in naming.get(commit, [])
+            if _another_push(record, push, repo)
+        ]
+        if not others:
+            out[sha] = brought
+    return out
+
+
+def _another_push(record: StoredEvidence, push: PushFacts, repo: str) -> bool:
+    """Whether `record` is a push to the same branch as `push` other than `push` itself (a
+    webhook delivered twice is the same push)."""
+    facts = record.evidence.facts
+    return (
+        isinstance(facts, PushFacts)
+        and record.evidence.repo == repo
+        and facts.ref == push.ref
+        and (facts.before, facts.after) != (push.before, push.after)
+    )
+
+
 def _merged_records(
     conn: Connection, change_set: ChangeSet
 ) -> tuple[dict[str, StoredEvidence], dict[str, StoredEvidence]]:
@@ -315,6 +456,10 @@ def attribute(conn: Connection, change_set: ChangeSet) -> None:
         parents = members[cursor].parents
         cursor = parents[0] if parents else None
     on_chain = {n.sha for n in chain}
+    # A fast-forward merge names only its last commit; the push that made it says which
+    # commits came with it. Only for change requests without a commit count (GitLab's):
+    # GitHub's count drives the rebase rule instead.
+    fast_forwards = _fast_forwards(conn, change_set.repo, chain, change_request_of, members)
     for node in chain:
         if node.sha in change_set.attribution:
             continue  # written by a newer rebase merge (`rebased_commits` checked the owner)
@@ -328,12 +473,26 @@ def attribute(conn: Connection, change_set: ChangeSet) -> None:
             assert facts is not None and facts.commit_count is not None
             for rebased in rebased_commits(node, facts.commit_count, members, owner, key):
                 give(rebased, merge, "rebase")
+        elif node.sha in fast_forwards:
+            for brought in fast_forwards[node.sha]:
+                # A commit another change request names (stacked merge requests) stays its.
+                if brought.sha not in change_set.attribution and owner(brought) in (None, key):
+                    give(brought, merge, "fast_forward")
         _claim_side_branch(node.parents[1:], members, on_chain, change_set, key)
     for node in change_set.commits:
         if node.sha not in change_set.attribution:
             found = change_request_of(node)
             if found is not None:
                 give(node, *found)
+
+
+def _fast_forward_anchor(node: CommitNode, found: tuple[StoredEvidence, Via] | None) -> bool:
+    """Whether `node` may end a fast-forward merge of the change request `found` gives it to:
+    its head or one-parent merge commit, of a change request that gives no commit count."""
+    if found is None or found[1] not in ("head", "squash") or len(node.parents) != 1:
+        return False
+    facts = _merged(found[0])
+    return facts is not None and facts.commit_count is None
 
 
 def _key(merge: StoredEvidence) -> str:
@@ -376,14 +535,15 @@ def build_change_set(
 def change_request_change_set(conn: Connection, merge: StoredEvidence) -> ChangeSet:
     """The commits one merged change request brought: its merge commit against its first
     parent (a merge commit's side branch, or the single squash commit); for a rebase merge,
-    the commits its rebase wrote (`rebased_commits`)."""
+    the commits its rebase wrote (`rebased_commits`); for a fast-forward merge, the commits
+    the push that made it brought (`fast_forwarded`)."""
     facts = merge.evidence.facts
     assert isinstance(facts, ChangeRequestFacts)
     repo = merge.evidence.repo or ""
     key = _key(merge)
     sha = facts.merge_commit_sha or facts.head_sha
     change_set = ChangeSet(repo=repo, head=sha or "", base=None, complete=False)
-    rebase = False
+    rebase = fast_forward = False
     if sha:
         graph = _Graph(conn, repo)
         graph.load([sha])
@@ -401,8 +561,18 @@ def change_request_change_set(conn: Connection, merge: StoredEvidence) -> Change
                 cursor = parent
             base = cursor.parents[0] if cursor.parents else None
             change_set = build_change_set(conn, repo, sha, base)
+            if not rebase and _fast_forward_anchor(node, (merge, change_set.via.get(sha, "head"))):
+                # A fast-forward merge: the range reaches back to where the push that made it
+                # started; the attribution keeps what the rule gives this change request.
+                for push in _pushes_to(conn, repo, [sha]).get(sha, []):
+                    if not _to_target(push, facts) or push.before is None:
+                        continue
+                    candidate = build_change_set(conn, repo, sha, push.before)
+                    if any(candidate.via.get(c.sha) == "fast_forward" for c in candidate.commits):
+                        change_set, fast_forward = candidate, True
+                        break
     change_set.merges[key] = merge
-    if rebase:
+    if rebase or fast_forward:
         change_set.commits = [
             c for c in change_set.commits if change_set.attribution.get(c.sha) == key
         ]

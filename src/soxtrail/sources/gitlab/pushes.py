@@ -2,9 +2,10 @@
 
 A created ref has `before` all zeros, a deleted one `after` all zeros. GitLab does not say
 whether a push was forced, so `forced` stays false: CM-08 on GitLab relies on protected
-branch settings and audit events. A payload lists at most 20 commits
-(`total_commits_count` says how many there were). No push time is given: the `received_at`
-hint (set by the webhook server), else the newest commit's timestamp, else `UNKNOWN_TIME`.
+branch settings and audit events. A payload lists at most 20 commits, the newest
+(`total_commits_count`, kept as `commit_count`, says how many there were). No push time is
+given: the `received_at` hint (set by the webhook server), else the newest commit's
+timestamp, else `UNKNOWN_TIME`.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def parse_push(payload: Node) -> Parsed:
         pusher=pusher,
         commits=shas,
         head_commit=payload.opt_str("checkout_sha") or (None if deleted else after),
+        commit_count=payload.opt_int("total_commits_count"),
     )
     occurred_at = received_at(payload.doc) or (max(times) if times else UNKNOWN_TIME)
     return Parsed(
