@@ -11,7 +11,9 @@ approved and in force). A result stored before results kept `waivers` reads as i
 
 from __future__ import annotations
 
+import hashlib
 import json
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -148,3 +150,39 @@ def test_the_pack_names_every_waiver_and_verifies(
     result = verify_bundle(summary.bundle, [s.signer.verifier_key()])
     assert result.ok, result.failures
     assert result.checks["re-evaluations"] >= 1
+
+    # An insider with the ledger key drops a waiver from the sampled result: besides the
+    # population, the re-evaluation says the control names both.
+    report["systems"][0]["controls"] = [
+        {**c, "sample": {**c["sample"], "items": [dropped(i) for i in c["sample"]["items"]]}}
+        for c in report["systems"][0]["controls"]
+    ]
+    tampered = resigned(s, summary.bundle, "report/report.json", json.dumps(report).encode())
+    result = verify_bundle(tampered, [s.signer.verifier_key()])
+    assert not result.ok
+    named = f"stored as waived by {waivers[0]}, but the control names {', '.join(waivers)}"
+    assert any(named in failure for failure in result.failures), result.failures
+
+
+def dropped(item: dict[str, Any]) -> dict[str, Any]:
+    """A waived CM-05 result naming only its first waiver."""
+    if item["control"] != "CM-05" or item["result"] != "waived":
+        return item
+    return {**item, "waivers": item["waivers"][:1]}
+
+
+def resigned(s: Scenario, bundle: Path, name: str, data: bytes) -> Path:
+    """The bundle with one member replaced and its manifest signed again (the ledger key)."""
+    from soxtrail.services.report.bundle import MANIFEST, SIGNATURE, manifest_statement
+
+    with zipfile.ZipFile(bundle) as source:
+        manifest = json.loads(source.read(MANIFEST))
+        manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        text = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+        statement = manifest_statement(manifest["origin"], hashlib.sha256(text).hexdigest())
+        change = {name: data, MANIFEST: text, SIGNATURE: s.signer.sign(statement).encode()}
+        target = bundle.with_name("tampered.zip")
+        with zipfile.ZipFile(target, "w") as out:
+            for info in source.infolist():
+                out.writestr(info, change.get(info.filename, source.read(info.filename)))
+    return target

@@ -521,7 +521,8 @@ class _Policy:
                     )
             if mine and mine.waived_by and set(mine.waived_by) != set(named):
                 out.fail(
-                    f"{where}: waived by {list(named)}, but the control names {mine.waived_by}"
+                    f"{where}: stored as waived by {', '.join(named) or 'no waiver'}, but the "
+                    f"control names {', '.join(mine.waived_by)}"
                 )
         if result != expected or reasons != expected_reasons:
             out.fail(
