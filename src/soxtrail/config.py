@@ -152,7 +152,10 @@ class PolicySection(_Section):
     docs/adr/0002-policy-engine.md)."""
     timeout_seconds: Annotated[float, Strict()] = Field(default=10.0, gt=0)
     """Seconds an evaluation may take; past that every control it covers is `error`, at once
-    (the engine, which cannot be interrupted, finishes in the background)."""
+    (the engine, which cannot be interrupted, finishes in the background), and the gate
+    denies. Compiling the policy is not counted: it depends on the policy alone, not on the
+    change, evaluates no control, and has no bound of its own (the gate compiles in the
+    background while it reads the store, and waits for it; `soxtrail serve` compiles once)."""
 
 
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")

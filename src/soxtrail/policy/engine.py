@@ -28,6 +28,8 @@ from soxtrail.policy.metadata import ControlMeta
 
 #: Every control package's results, by short name (packages without results are absent).
 RESULTS_QUERY = "x := {name: r | some name; r := data.soxtrail.controls[name].results}"
+#: An input for which OPA compiles a guarded query (`_guarded`) and evaluates no control.
+_PREPARE_ONLY = {"soxtrail_prepare_only": True}
 _TEST_RULE = re.compile(r"^(test_[A-Za-z0-9_]+)\b", re.MULTILINE)
 
 
@@ -62,6 +64,14 @@ class Engine(Protocol):
 
     def evaluate_package(self, package: str, input_document: Mapping[str, Any]) -> Any:
         """`data.<package>.results` alone (used to isolate a failing control)."""
+        ...
+
+    def prepare(self, package: str | None = None) -> None:
+        """Compile what `evaluate` (or `evaluate_package(package)`) needs, evaluating no
+        control; blocks until done (also behind a compile already running in the
+        background), and does nothing the second time. A policy that does not compile is
+        left for the evaluation to meet (and fail closed). Evaluation timeouts start after
+        it (`evaluate_controls`)."""
         ...
 
     def run_tests(self) -> list[RegoTest]:
@@ -152,6 +162,10 @@ class RegoCppEngine:
             value = self._value(output, binding=None)
         return None if value is _UNDEFINED else value
 
+    def prepare(self, package: str | None = None) -> None:
+        """Nothing to do: the results query is built with the engine (per-package queries
+        are not prepared ahead by rego-cpp)."""
+
     def run_tests(self) -> list[RegoTest]:
         """Refused: Rego unit tests rely on `with input as`, which crashes rego-cpp."""
         raise EngineError(
@@ -169,10 +183,15 @@ class OpaEngine:
     ) -> None:
         """Compile `modules` (default: every policy module of the library).
 
+        OPA compiles the modules with each query it prepares (the bulk of the cost, about
+        0.2 s for the gate's controls), and keeps the prepared query by its text. Every
+        query is guarded (`_guarded`) so that `prepare` can compile it on an input that
+        evaluates no control: a control slow to evaluate never slows the compile.
+
         Args:
-            warm: prepare the results query (OPA's compile proper, the bulk of the cost) on
-                a thread of its own, so that it runs while the caller reads the store; the
-                first evaluation waits for it. Errors are left for that evaluation to meet.
+            warm: `prepare` the results query on a thread of its own, so that it compiles
+                while the caller reads the store; the first evaluation (or `prepare`) waits
+                for it. Errors are left for that evaluation to meet.
         """
         try:
             from opa_bindings import OpaEngine as _Opa
@@ -186,6 +205,7 @@ class OpaEngine:
         self._factory = _Opa
         self._library = library
         self._lock = threading.Lock()
+        self._prepared: set[str] = set()
         # Decisions compile the policy modules only: the unit tests double the compile time
         # of every process that gates. `run_tests` compiles them on an engine of its own.
         self._engine = self._compiled(library.policy_modules if modules is None else modules)
@@ -193,9 +213,17 @@ class OpaEngine:
             threading.Thread(target=self._warm, name="policy-compile", daemon=True).start()
 
     def _warm(self) -> None:
-        # An error here is left alone: the first real evaluation meets it, and fails closed.
-        with self._lock, contextlib.suppress(self._error):
-            self._engine.eval_query(RESULTS_QUERY, input={})
+        self.prepare()
+
+    def prepare(self, package: str | None = None) -> None:
+        query = _guarded(RESULTS_QUERY if package is None else _package_query(package))
+        with self._lock:
+            if query in self._prepared:
+                return
+            self._prepared.add(query)
+            # An error here is left alone: the evaluation meets it, and fails closed.
+            with contextlib.suppress(self._error):
+                self._engine.eval_query(query, input=_PREPARE_ONLY)
 
     def _compiled(self, modules: Sequence[Module]) -> Any:
         engine = self._factory()
@@ -209,7 +237,7 @@ class OpaEngine:
     def evaluate(self, input_document: Mapping[str, Any]) -> dict[str, Any]:
         with self._lock:
             try:
-                rows = self._engine.eval_query(RESULTS_QUERY, input=dict(input_document))
+                rows = self._engine.eval_query(_guarded(RESULTS_QUERY), input=dict(input_document))
             except self._error as exc:
                 raise EngineError(f"evaluation failed: {exc}") from exc
         if not rows or not isinstance(rows[0].get("x"), dict):
@@ -221,7 +249,7 @@ class OpaEngine:
         with self._lock:
             try:
                 rows = self._engine.eval_query(
-                    f"x := data.{package}.results", input=dict(input_document)
+                    _guarded(_package_query(package)), input=dict(input_document)
                 )
             except self._error as exc:
                 raise EngineError(f"evaluation of {package} failed: {exc}") from exc
@@ -266,6 +294,17 @@ class OpaEngine:
                 return None
         value = rows[0]["x"] if rows else None
         return value if isinstance(value, dict) else None
+
+
+def _package_query(package: str) -> str:
+    return f"x := data.{package}.results"
+
+
+def _guarded(query: str) -> str:
+    """`query`, undefined on the `_PREPARE_ONLY` input: evaluating it on that input compiles
+    it (OPA keeps it prepared, by its text, for every input) and evaluates no control. An
+    input of ours never has that key; one that had it would get no results: `error`."""
+    return f"not input.soxtrail_prepare_only; {query}"
 
 
 class _Undefined:

@@ -47,7 +47,6 @@ from soxtrail.store.queries import by_commits, by_keys, by_subjects, iter_deploy
 
 #: Committers that mean "the forge made this commit" (merge and squash commits).
 FORGE_COMMITTERS = {"noreply@github.com", "noreply@gitlab.com"}
-_SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 _IAC_TOOLS = ("checkov", "tfsec", "trivy", "kics", "terrascan", "tflint")
 
 
@@ -405,30 +404,39 @@ def verification_json(ctx: Context, shas: Sequence[str]) -> dict[str, list[dict[
 
 
 def _finding(ctx: Context, finding: Finding) -> dict[str, Any]:
-    """A scan finding; `waiver` names the active CM-05 waiver of its rule or fingerprint."""
-    waiver = ctx.waiver_for(
-        "CM-05",
-        f"finding:{finding.rule_id}",
-        f"finding:{finding.fingerprint}" if finding.fingerprint else None,
-    )
+    """A scan finding, with its CM-05 waiver (`_waiver`)."""
     return {
         "rule_id": finding.rule_id,
         "severity": finding.severity,
         "fingerprint": finding.fingerprint,
         "suppressed": finding.suppressed,
         "location": finding.location,
-        "waived": waiver is not None,
-        "waiver": waiver,
+        **_waiver(ctx, "CM-05", finding.rule_id, finding.fingerprint),
     }
 
 
-def _blocking(scan: dict[str, Any], threshold: str) -> int:
-    rank = _SEVERITY_RANK.get(threshold, 3)
-    return sum(
-        1
-        for f in scan["findings"]
-        if _SEVERITY_RANK.get(f["severity"], 0) >= rank and not f["suppressed"] and not f["waived"]
+def _waiver(
+    ctx: Context, control_id: str, rule_id: str | None, fingerprint: str | None
+) -> dict[str, Any]:
+    """`waiver`: the active waiver of `control_id` for the finding's rule or fingerprint
+    (`finding:<rule id>`, `finding:<fingerprint>`), if any; `waived`: whether there is one."""
+    waiver = ctx.waiver_for(
+        control_id,
+        f"finding:{rule_id}" if rule_id else None,
+        f"finding:{fingerprint}" if fingerprint else None,
     )
+    return {"waived": waiver is not None, "waiver": waiver}
+
+
+def _iac_report(ctx: Context, scan: dict[str, Any]) -> dict[str, Any]:
+    """An IaC scan report for CM-11: its findings carry CM-11's waivers, not CM-05's."""
+    return {
+        "tool": scan["tool"],
+        "findings": [
+            {**f, **_waiver(ctx, "CM-11", f["rule_id"], f["fingerprint"])} for f in scan["findings"]
+        ],
+        "evidence": scan["evidence"],
+    }
 
 
 def iac_json(
@@ -447,7 +455,6 @@ def iac_json(
         for sha in (*cr["commits"], cr["head_sha"], cr["merge_commit_sha"])
         if sha
     }
-    threshold = str(ctx.config.control_settings("CM-11").get("blocking_severity", "high"))
     items: dict[str, dict[str, Any]] = {}
     for sha in shas:
         plans = [s for s in found.get(sha, []) if isinstance(s.evidence.facts, IacPlanFacts)]
@@ -476,7 +483,7 @@ def iac_json(
                 item["applied_sha256"] = facts.plan_sha256
             item["evidence"].append(stored.id)
         iac_scans = [
-            s
+            _iac_report(ctx, s)
             for s in scans
             if s["commit"] == sha and any(t in (s["tool"] or "").lower() for t in _IAC_TOOLS)
         ]
@@ -484,7 +491,7 @@ def iac_json(
             if item["commit"] == sha:
                 item["scan"] = {
                     "present": bool(iac_scans),
-                    "blocking": sum(_blocking(s, threshold) for s in iac_scans),
+                    "reports": iac_scans,
                     "evidence": [s["evidence"] for s in iac_scans],
                 }
     return sorted(items.values(), key=lambda i: i["subject"])

@@ -29,6 +29,9 @@ _CHUNK = 2000
 
 @dataclass(frozen=True)
 class StoredResult:
+    """A stored result. `waivers` are all the waivers that waived it (a CM-05 or CM-11
+    result can rest on several finding waivers); `waiver` is the first of them."""
+
     control_id: str
     subject: str
     result: Result
@@ -36,6 +39,7 @@ class StoredResult:
     reasons: tuple[str, ...]
     evidence: tuple[str, ...]
     waiver: str | None
+    waivers: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,16 +50,33 @@ class StoredResult:
             "reasons": list(self.reasons),
             "evidence": list(self.evidence),
             "waiver": self.waiver,
+            "waivers": list(self.waivers),
         }
 
 
 def _result_body(result: ControlResult) -> str:
-    body = {
+    """`{evidence, reasons, waiver}`, and `waivers` (every waiver's id) on a waived result.
+
+    Rows stored before `waivers` existed have none: they read as `[waiver]` (a result then
+    kept its first waiver only). Other results' bodies are as they always were.
+    """
+    body: dict[str, Any] = {
         "reasons": list(result.reasons),
         "evidence": list(result.evidence),
         "waiver": result.waiver,
     }
+    if result.result is Result.WAIVED and (result.waived_by or result.waiver):
+        body["waivers"] = list(result.waived_by or (result.waiver,))
     return canonical_json(body).decode("utf-8")
+
+
+def body_waivers(body: dict[str, Any]) -> tuple[str, ...]:
+    """The waivers of a stored result's body (of any version: see `_result_body`)."""
+    waivers = body.get("waivers")
+    if isinstance(waivers, list):
+        return tuple(str(w) for w in waivers)
+    waiver = body.get("waiver")
+    return (waiver,) if isinstance(waiver, str) else ()
 
 
 #: `json.JSONEncoder(ensure_ascii=False).encode` of a string, without its dispatch on type.
@@ -237,6 +258,7 @@ class ResultRow:
             tuple(body["reasons"]),
             tuple(body["evidence"]),
             body["waiver"],
+            body_waivers(body),
         )
 
 

@@ -221,4 +221,5 @@ def result_json(stored: StoredResult) -> dict[str, Any]:
         "reasons": list(stored.reasons),
         "evidence": list(stored.evidence),
         "waiver": stored.waiver,
+        "waivers": list(stored.waivers),
     }

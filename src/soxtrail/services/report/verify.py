@@ -17,7 +17,8 @@ first):
 6. Evidence: every id a sampled result, an input, a trace, a finding or a waiver cites is a
    bundled, included record; ledger indexes in traces are the proven ones.
 7. Policy: the bundled modules' digest is the runs'; each sampled input, evaluated with them,
-   gives the stored result (a waived one: a failure under an approved, unexpired waiver).
+   gives the stored result (a waived one: a failure under approved, unexpired waivers, each
+   of those it names, and those the control names when it names any).
 """
 
 from __future__ import annotations
@@ -316,7 +317,18 @@ def _stored(item: dict[str, Any]) -> tuple[Any, ...]:
         tuple(item.get("reasons") or ()),
         tuple(item.get("evidence") or ()),
         item.get("waiver"),
+        _waivers(item),
     )
+
+
+def _waivers(item: dict[str, Any]) -> tuple[str, ...]:
+    """A result's waivers: `waivers`, or for a result stored before there was such a field,
+    its one `waiver` (`soxtrail.store.control_runs.body_waivers`, without the store)."""
+    waivers = item.get("waivers")
+    if isinstance(waivers, list):
+        return tuple(str(w) for w in waivers)
+    waiver = item.get("waiver")
+    return (waiver,) if isinstance(waiver, str) else ()
 
 
 def _line_key(line: dict[str, Any]) -> tuple[Any, ...]:
@@ -500,9 +512,18 @@ class _Policy:
         expected, expected_reasons = item["result"], list(item["reasons"])
         if expected == "waived":
             expected, expected_reasons = "fail", expected_reasons[:-1]
-            waiver = waivers.get(item.get("waiver") or "")
-            if not _waiver_active(waiver, evaluated, self.v.records):
-                out.fail(f"{where}: waived, but no approved waiver in force is proven")
+            named = _waivers(item)
+            for waiver_id in named or ("",):
+                if not _waiver_active(waivers.get(waiver_id), evaluated, self.v.records):
+                    out.fail(
+                        f"{where}: waived, but no approved waiver in force is proven"
+                        + (f" ({waiver_id})" if waiver_id else "")
+                    )
+            if mine and mine.waived_by and set(mine.waived_by) != set(named):
+                out.fail(
+                    f"{where}: stored as waived by {', '.join(named) or 'no waiver'}, but the "
+                    f"control names {', '.join(mine.waived_by)}"
+                )
         if result != expected or reasons != expected_reasons:
             out.fail(
                 f"{where}: the result does not follow from the bundled input: reported "

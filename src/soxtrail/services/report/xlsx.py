@@ -292,7 +292,8 @@ EXCEPTIONS_HEADER = [
 EXCEPTIONS_WIDTHS = [12, 9, 36, 9, 20, 70, 14, 40, 18, 18, 20, 40]
 
 
-def _exception(sheet: _Sheet, plan: PopulationSheet, e: StoredResult, w: Waiver | None) -> None:
+def _exception(sheet: _Sheet, plan: PopulationSheet, e: StoredResult, ws: list[Waiver]) -> None:
+    """One row; a result waived by several waivers lists each, one a line, in each column."""
     sheet.add(
         [
             plan.system,
@@ -301,11 +302,11 @@ def _exception(sheet: _Sheet, plan: PopulationSheet, e: StoredResult, w: Waiver 
             e.result.value,
             _when(e),
             "\n".join(e.reasons),
-            e.waiver or "",
-            w.reason if w else "",
-            (w.requested_by or "") if w else "",
-            (w.approver or "") if w else "",
-            format_instant(w.expires_at) if w and w.expires_at else "",
+            "\n".join(e.waivers),
+            "\n".join(w.reason for w in ws),
+            "\n".join(w.requested_by or "" for w in ws),
+            "\n".join(w.approver or "" for w in ws),
+            "\n".join(format_instant(w.expires_at) if w.expires_at else "" for w in ws),
             " ".join(e.evidence),
         ]
     )
@@ -485,19 +486,21 @@ def _population(book: _Workbook, plan: PopulationSheet, sheet: _Sheet, conn: Con
         rank = ranks.get(p.subject)
         if rank is not None:
             write_number(row, 3, rank)
-        w = waivers.get(p.waiver) if p.waiver else None
+        ws = [waivers[i] for i in p.waivers if i in waivers]
         if result in EXCEPTION_RESULTS:
             write_string(row, 4, "yes")
-            _exception(book.exceptions, plan, p, w)
+            _exception(book.exceptions, plan, p, ws)
         reasons = "\n".join(p.reasons)
         if reasons:
             write_string(row, 5, _text(reasons))
-        if p.waiver:
-            write_string(row, 6, _text(p.waiver))
-            if w is not None and w.approver:
-                write_string(row, 7, _text(w.approver))
-            if w is not None and w.expires_at:
-                write_string(row, 8, format_instant(w.expires_at))
+        if p.waivers:
+            write_string(row, 6, _text("\n".join(p.waivers)))
+            approvers = "\n".join(w.approver for w in ws if w.approver)
+            if approvers:
+                write_string(row, 7, _text(approvers))
+            expiries = "\n".join(format_instant(w.expires_at) for w in ws if w.expires_at)
+            if expiries:
+                write_string(row, 8, expiries)
         evidence = " ".join(p.evidence)
         if evidence:
             write_string(row, 9, _text(evidence))

@@ -62,9 +62,11 @@ results contains lib.result(d.subject, "fail", problems(d), evidence(d)) if {
 
 # Blocking findings that are all waived: a failure the waiver step (after evaluation) turns
 # into `waived` when every waiver in `waived_by` is approved and unexpired.
-results contains object.union(
-	lib.result(d.subject, "fail", waived(d), evidence(d)),
-	{"waived_by": waivers(d)},
+results contains lib.waived_failure(
+	d.subject,
+	waived(d),
+	evidence(d),
+	lib.finding_waivers(scans(d), threshold),
 ) if {
 	d := lib.deployment
 	is_object(d)
@@ -80,29 +82,8 @@ scan_optional if lib.param(control, "require_scan") == false
 
 scans(d) := [s | some s in lib.list("scans"); s.commit == d.commit]
 
-# at_or_above is every finding at or above the threshold, as [-rank, text] (worst first).
-at_or_above(d, state) := {[0 - rank, text] |
-	some s in scans(d)
-	some f in s.findings
-	rank := lib.severity_rank(f.severity)
-	rank >= threshold
-	state == finding_state(f)
-	text := sprintf("%v %v at %v (%v)%s", [f.severity, object.get(f, "rule_id", null), object.get(f, "location", null), object.get(s, "tool", null), waiver_note(f)])
-}
-
-waiver_note(f) := sprintf(", waived by %s", [f.waiver]) if finding_state(f) == "waived"
-
-else := ""
-
-# A finding suppressed in the scan does not block; one the input names a waiver for is
-# waived (the input names only approved, unexpired waivers); any other is open.
-finding_state(f) := "suppressed" if f.suppressed == true
-
-else := "waived" if is_string(f.waiver)
-
-else := "open"
-
-texts(pairs) := [text | some [_, text] in sort(pairs)]
+# at_or_above is every finding at or above the threshold in `state`, as [-rank, text].
+at_or_above(d, state) := lib.findings_at_or_above(scans(d), threshold, state)
 
 problems(d) := array.concat(
 	lib.param_problems(control, {"blocking_severity": "severity", "require_scan": "boolean"}),
@@ -118,20 +99,13 @@ blocking(d) := [] if count(at_or_above(d, "open")) == 0
 
 else := array.concat(
 	[sprintf("%d blocking finding(s) at or above %s on %s", [count(at_or_above(d, "open")), severity, lib.short(d.commit)])],
-	lib.at_most(texts(at_or_above(d, "open")), 5),
+	lib.at_most(lib.finding_texts(at_or_above(d, "open")), 5),
 )
 
 waived(d) := array.concat(
 	[sprintf("%d blocking finding(s) at or above %s on %s, each covered by a waiver", [count(at_or_above(d, "waived")), severity, lib.short(d.commit)])],
-	lib.at_most(texts(at_or_above(d, "waived")), 5),
+	lib.at_most(lib.finding_texts(at_or_above(d, "waived")), 5),
 )
-
-waivers(d) := sort({f.waiver |
-	some s in scans(d)
-	some f in s.findings
-	lib.severity_rank(f.severity) >= threshold
-	finding_state(f) == "waived"
-})
 
 passed(d) := array.concat(scanned(d), suppressed(d))
 

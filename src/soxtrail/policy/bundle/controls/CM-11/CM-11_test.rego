@@ -16,7 +16,29 @@ plan(applied, reviewed, scan) := {
 	"evidence": ["ev-plan-8812"],
 }
 
-clean_scan := {"present": true, "blocking": 0, "evidence": ["ev-checkov-8812"]}
+finding(severity, rule, location) := {
+	"rule_id": rule,
+	"severity": severity,
+	"fingerprint": null,
+	"suppressed": false,
+	"waived": false,
+	"waiver": null,
+	"location": location,
+}
+
+waived_by(f, waiver) := object.union(f, {"waived": true, "waiver": waiver})
+
+scan_with(findings) := {
+	"present": true,
+	"reports": [{"tool": "checkov", "findings": findings, "evidence": "ev-checkov-8812"}],
+	"evidence": ["ev-checkov-8812"],
+}
+
+clean_scan := scan_with([])
+
+public_bucket := finding("high", "CKV_AWS_20", "main.tf:12")
+
+unencrypted := finding("critical", "CKV_AWS_19", "main.tf:30")
 
 input_for(iac) := {"schema": 1, "phase": "period", "params": {"CM-11": {"blocking_severity": "high"}}, "iac": iac}
 
@@ -59,7 +81,7 @@ test_applied_plan_differs_from_reviewed_fails if {
 }
 
 test_plan_without_scan_fails if {
-	results := cm11.results with input as input_for([plan(plan_digest, true, {"present": false, "blocking": 0, "evidence": []})])
+	results := cm11.results with input as input_for([plan(plan_digest, true, {"present": false, "reports": [], "evidence": []})])
 	r := only(results)
 	r.result == "fail"
 	r.reasons == ["no IaC scan of the plan terraform:acme/billing-infra:production:run-8812"]
@@ -74,11 +96,78 @@ test_plan_with_null_scan_fails if {
 }
 
 test_blocking_iac_findings_fail if {
-	results := cm11.results with input as input_for([plan(plan_digest, true, {"present": true, "blocking": 2, "evidence": ["ev-checkov-8812"]})])
+	findings := [public_bucket, unencrypted, finding("medium", "CKV_AWS_18", "main.tf:40")]
+	results := cm11.results with input as input_for([plan(plan_digest, true, scan_with(findings))])
 	r := only(results)
 	r.result == "fail"
-	r.reasons == ["the IaC scan of plan terraform:acme/billing-infra:production:run-8812 has 2 blocking finding(s) at or above high"]
+	r.reasons == [
+		"the IaC scan of plan terraform:acme/billing-infra:production:run-8812 has 2 blocking finding(s) at or above high",
+		"critical CKV_AWS_19 at main.tf:30 (checkov)",
+		"high CKV_AWS_20 at main.tf:12 (checkov)",
+	]
 	r.evidence == ["ev-checkov-8812", "ev-plan-8812"]
+	not "waived_by" in object.keys(r)
+}
+
+test_scan_present_without_reports_fails if {
+	results := cm11.results with input as input_for([plan(plan_digest, true, {"present": true, "evidence": []})])
+	r := only(results)
+	r.result == "fail"
+	r.reasons == ["no IaC scan of the plan terraform:acme/billing-infra:production:run-8812"]
+}
+
+test_waived_findings_fail_for_the_waiver_step_naming_each_waiver if {
+	findings := [waived_by(public_bucket, "W-0a1b2c3d4e"), waived_by(unencrypted, "W-9f8e7d6c5b")]
+	results := cm11.results with input as input_for([plan(plan_digest, true, scan_with(findings))])
+	r := only(results)
+	r.result == "fail"
+	r.waived_by == ["W-0a1b2c3d4e", "W-9f8e7d6c5b"]
+	r.reasons == [
+		"the IaC scan of plan terraform:acme/billing-infra:production:run-8812 has 2 blocking finding(s) at or above high, each covered by a waiver",
+		"critical CKV_AWS_19 at main.tf:30 (checkov), waived by W-9f8e7d6c5b",
+		"high CKV_AWS_20 at main.tf:12 (checkov), waived by W-0a1b2c3d4e",
+	]
+}
+
+test_open_finding_beside_a_waived_one_fails_with_no_waiver if {
+	findings := [waived_by(public_bucket, "W-0a1b2c3d4e"), unencrypted]
+	results := cm11.results with input as input_for([plan(plan_digest, true, scan_with(findings))])
+	r := only(results)
+	r.result == "fail"
+	not "waived_by" in object.keys(r)
+	r.reasons == [
+		"the IaC scan of plan terraform:acme/billing-infra:production:run-8812 has 1 blocking finding(s) at or above high",
+		"critical CKV_AWS_19 at main.tf:30 (checkov)",
+	]
+}
+
+test_waived_findings_of_an_unreviewed_plan_fail_with_no_waiver if {
+	findings := [waived_by(public_bucket, "W-0a1b2c3d4e")]
+	results := cm11.results with input as input_for([plan(plan_digest, false, scan_with(findings))])
+	r := only(results)
+	r.result == "fail"
+	not "waived_by" in object.keys(r)
+	r.reasons == ["plan terraform:acme/billing-infra:production:run-8812 was not reviewed"]
+}
+
+test_waived_flag_without_a_waiver_id_still_blocks_fails if {
+	findings := [object.union(public_bucket, {"waived": true})]
+	results := cm11.results with input as input_for([plan(plan_digest, true, scan_with(findings))])
+	r := only(results)
+	r.result == "fail"
+	not "waived_by" in object.keys(r)
+}
+
+test_suppressed_and_below_threshold_findings_pass if {
+	findings := [
+		object.union(public_bucket, {"suppressed": true}),
+		waived_by(finding("medium", "CKV_AWS_18", "main.tf:40"), "W-0a1b2c3d4e"),
+	]
+	results := cm11.results with input as input_for([plan(plan_digest, true, scan_with(findings))])
+	r := only(results)
+	r.result == "pass"
+	not "waived_by" in object.keys(r)
+	r.reasons[2] == "1 blocking finding suppressed"
 }
 
 test_every_shortfall_is_listed_fails if {

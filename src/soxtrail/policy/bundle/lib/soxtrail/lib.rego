@@ -206,3 +206,55 @@ has_kind(x, "integer") if {
 }
 
 has_kind(x, "severity") if x in severities
+
+# ---------------------------------------------------------------------------------------
+# Scan findings (CM-05, CM-11). A report is {"tool", "findings"}; a finding has a severity,
+# rule_id, location, suppressed, and waiver: the id of the approved, unexpired waiver of
+# the control for `finding:<rule_id>` or `finding:<fingerprint>`, or null (the input names
+# only waivers in force, of the control that reads them).
+
+# finding_state: a finding suppressed in the scan does not block; one the input names a
+# waiver for is waived; any other is open.
+finding_state(f) := "suppressed" if f.suppressed == true
+
+else := "waived" if is_string(object.get(f, "waiver", null))
+
+else := "open"
+
+# findings_at_or_above are the findings of `reports` whose severity ranks at least
+# `threshold` and whose state is `state`, as [-rank, text] pairs: `finding_texts` lists
+# their texts worst first ("high py/sql-injection at src/x.py:12 (CodeQL)", and for a
+# waived one ", waived by W-...").
+findings_at_or_above(reports, threshold, state) := {[0 - rank, text] |
+	some r in reports
+	some f in r.findings
+	rank := severity_rank(f.severity)
+	rank >= threshold
+	state == finding_state(f)
+	text := sprintf("%v %v at %v (%v)%s", [f.severity, object.get(f, "rule_id", null), object.get(f, "location", null), object.get(r, "tool", null), waiver_note(f)])
+}
+
+waiver_note(f) := sprintf(", waived by %s", [f.waiver]) if finding_state(f) == "waived"
+
+else := ""
+
+# finding_texts are the texts of findings_at_or_above's pairs, worst first.
+finding_texts(pairs) := [text | some [_, text] in sort(pairs)]
+
+# finding_waivers are the ids of the waivers of the waived findings of `reports` at or
+# above `threshold`, sorted, each once.
+finding_waivers(reports, threshold) := sort({f.waiver |
+	some r in reports
+	some f in r.findings
+	severity_rank(f.severity) >= threshold
+	finding_state(f) == "waived"
+})
+
+# waived_failure is the `fail` of a subject whose only shortfalls are waived findings:
+# `waived_by` names their waivers (finding_waivers), and the waiver step (after evaluation)
+# makes it `waived` when every one is an approved, unexpired waiver of the control
+# (docs/policy-contract.md).
+waived_failure(subject, reasons, evidence, waivers) := object.union(
+	result(subject, "fail", reasons, evidence),
+	{"waived_by": waivers},
+)
