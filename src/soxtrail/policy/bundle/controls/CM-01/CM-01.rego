@@ -20,8 +20,8 @@
 #     reaches a protected branch by a direct push.
 #   test_procedure: >-
 #     For each sampled commit on a protected branch, identify the change request that
-#     brought it (through its merge, squash or rebase commit) and confirm that the change
-#     request was merged. Confirm that the list of commits between the previously deployed
+#     brought it (through its merge or squash commit, the commits its rebase merge wrote, or
+#     the push that fast-forwarded it) and confirm that the change request was merged. Confirm that the list of commits between the previously deployed
 #     commit and the deployed commit is complete (the repository was scanned), so that no
 #     commit escaped the population.
 #   sox_refs:
