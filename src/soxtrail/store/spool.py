@@ -3,17 +3,17 @@
 Period evaluation answers hundreds of thousands of (control, subject) pairs a year. It hands
 each batch's results to a `ResultSpool` as soon as the batch is evaluated, and keeps none of
 them: the spool is a private temporary SQLite database (SQLite's empty file name: a file in
-the temporary directory, `SQLITE_TMPDIR` or `TMPDIR`, unlinked as soon as it is opened, so
-that nothing of it outlives the process, even a killed one) with a small page cache, which
-the operating system holds, not Python. It keeps one result per control and subject, the
-worst (a subject can be in two batches: a commit on two protected branches), and gives the
-rows back in the run's canonical order, twice if asked: once for the results digest (the run
-id depends on it) and once to insert them, both inside the store's one write transaction
+the temporary directory, `SQLITE_TMPDIR`, `TMPDIR` or `/var/tmp`, unlinked as soon as it is
+opened, so that nothing of it outlives the process, even a killed one) with a small page
+cache. It keeps one result per control and subject, the worst (a subject can be in two
+batches: a commit on two protected branches), and gives the rows back in the run's canonical
+order, twice if asked: once for the results digest (the run id depends on it) and once to
+insert them, both inside the store's one write transaction
 (`soxtrail.store.control_runs.write_run_rows`).
 
-The store is not the spool: writing results into it as they come would hold SQLite's single
-write lock (or PostgreSQL's ledger-head row lock) for the whole evaluation, minutes on a
-year, and every gate, ingest and webhook would wait behind it.
+The store is not the spool: on SQLite, writing results into it as they come would hold the
+store's only write lock for the whole evaluation, minutes on a year, and every gate, ingest
+and webhook would give up behind it after the busy timeout.
 """
 
 from __future__ import annotations
