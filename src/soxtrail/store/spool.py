@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 from soxtrail.domain.results import ControlResult, Result
 from soxtrail.store.control_runs import result_body
+from soxtrail.store.database import StoreError
 
 NO_SUBJECT = "*"
 
@@ -57,6 +59,19 @@ WHERE excluded.severity > results.severity
 """
 
 
+@contextmanager
+def _failing_as_store() -> Iterator[None]:
+    """The spool's own database failing (its temporary directory full, most likely) is the
+    store failing: exit 3, nothing of the run stored."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(
+            f"the temporary file of the run's results failed: {exc} (it is in SQLITE_TMPDIR, "
+            "TMPDIR or /var/tmp)"
+        ) from exc
+
+
 def _key(subject: str) -> bytes:
     """A subject as the spool orders it: UTF-8 bytes sort as Python sorts the string (by
     code point); a lone surrogate is kept (the run's result line refuses it, as before)."""
@@ -71,12 +86,13 @@ class ResultSpool:
 
     def __init__(self, severity: Mapping[Result, int]) -> None:
         self._severity = severity
-        self._db = sqlite3.connect("", isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=OFF")  # a private scratch file: no rollback
-        self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
-        self._db.execute("PRAGMA temp_store=FILE")
-        self._db.execute(_SCHEMA)
+        with _failing_as_store():
+            self._db = sqlite3.connect("", isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=OFF")  # a private scratch file: no rollback
+            self._db.execute("PRAGMA synchronous=OFF")
+            self._db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+            self._db.execute("PRAGMA temp_store=FILE")
+            self._db.execute(_SCHEMA)
         self._finished = False
 
     def __enter__(self) -> ResultSpool:
@@ -108,44 +124,53 @@ class ResultSpool:
             )
             for r, when in results
         ]
-        self._db.execute("BEGIN")
-        try:
-            self._db.executemany(_UPSERT, rows)
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with _failing_as_store():
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(_UPSERT, rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def _finish(self) -> None:
         """`*` (no subject) only for a control that has no result about a subject."""
         if not self._finished:
-            self._db.execute(
-                "DELETE FROM results WHERE subject = ? AND control_id IN "
-                "(SELECT control_id FROM results WHERE subject != ?)",
-                (_key(NO_SUBJECT), _key(NO_SUBJECT)),
-            )
+            with _failing_as_store():
+                self._db.execute(
+                    "DELETE FROM results WHERE subject = ? AND control_id IN "
+                    "(SELECT control_id FROM results WHERE subject != ?)",
+                    (_key(NO_SUBJECT), _key(NO_SUBJECT)),
+                )
             self._finished = True
 
     def __len__(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM results").fetchone()[0])
+        with _failing_as_store():
+            return int(self._db.execute("SELECT count(*) FROM results").fetchone()[0])
 
     def counts(self) -> dict[str, int]:
         """How many results of each kind (`pass`, `fail`, ...) the run has."""
         self._finish()
-        rows = self._db.execute("SELECT result, count(*) FROM results GROUP BY result")
-        return {str(result): int(n) for result, n in rows}
+        with _failing_as_store():
+            rows = self._db.execute("SELECT result, count(*) FROM results GROUP BY result")
+            return {str(result): int(n) for result, n in rows}
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """The results as `control_results` rows (without the run id), in the run's order:
         by control, then subject. Streamed from disk; each call reads them again."""
         self._finish()
-        cursor = self._db.execute(
-            "SELECT control_id, subject, result, occurred_at, body FROM results "
-            "ORDER BY control_id, subject"
-        )
+        with _failing_as_store():
+            cursor = self._db.execute(
+                "SELECT control_id, subject, result, occurred_at, body FROM results "
+                "ORDER BY control_id, subject"
+            )
         cursor.arraysize = 1000
         try:
-            while chunk := cursor.fetchmany():
+            while True:
+                with _failing_as_store():
+                    chunk = cursor.fetchmany()
+                if not chunk:
+                    break
                 for control_id, subject, result, occurred_at, body in chunk:
                     yield {
                         "control_id": control_id,
