@@ -9,17 +9,20 @@
    evaluation answers many subjects); each deployment on its own, as of its own time, with
    the change set since the deployment before it.
 3. Evaluate the period controls of each population; hold the answers to the contract;
-   apply approved, unexpired waivers.
-4. Store the results as one run (header, results digest, ledger entry), then sign a
-   checkpoint. Reports and the dashboard read the stored run; they never recompute.
+   apply approved, unexpired waivers. Each batch's results go to a `ResultSpool` (a private
+   temporary file) as soon as they are known: memory holds a batch, not a year.
+4. Store the results as one run (header, results digest, ledger entry) in one write
+   transaction, streamed from the spool, then sign a checkpoint. A failure before or during
+   it stores nothing of the run. Reports and the dashboard read the stored run; they never
+   recompute.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from soxtrail.config import Config
 from soxtrail.domain.evidence import StoredEvidence
@@ -52,12 +55,15 @@ from soxtrail.services.gate import SEVERITY
 from soxtrail.services.inputs import deployment_input
 from soxtrail.services.operations import backup_batches, log_source_batches
 from soxtrail.services.waivers import Waiver, apply_waivers, load_waivers
-from soxtrail.store.control_runs import write_run
+from soxtrail.store.control_runs import write_run_rows
 from soxtrail.store.database import Database
 from soxtrail.store.ledger import LedgerWriter, write_checkpoint
 from soxtrail.store.queries import by_commits, of_kind
+from soxtrail.store.spool import ResultSpool
 
 BATCH = 200
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -110,14 +116,27 @@ def base_document(ctx: pi.Context, library: Library, phase: str = "period") -> d
     }
 
 
-def _merged_prs(ctx: pi.Context, period: Period) -> list[StoredEvidence]:
-    """Merged change requests into protected branches, merged in the period (latest record each)."""
-    latest: dict[str, StoredEvidence] = {}
+def _merged_prs(ctx: pi.Context, period: Period) -> Iterator[StoredEvidence]:
+    """Merged change requests into protected branches, merged in the period (latest record
+    each), one repository at a time: a year of them is more than memory should hold."""
     for repo in ctx.system.repos:
+        latest: dict[str, StoredEvidence] = {}
         for stored in of_kind(ctx.conn, ["change_request"], repo=repo, end=period.end):
             if merged_in_period(ctx, stored, period):
                 latest[stored.evidence.change_request or stored.evidence.subject] = stored
-    return [latest[k] for k in sorted(latest)]
+        yield from (latest[k] for k in sorted(latest))
+
+
+def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    """`items` in lists of `size` (the last one shorter), read as they are needed."""
+    chunk: list[_T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def merged_in_period(ctx: pi.Context, stored: StoredEvidence, period: Period) -> bool:
@@ -158,9 +177,8 @@ def change_request_batch(
 
 
 def change_request_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
-    prs = _merged_prs(ctx, period)
-    for start in range(0, len(prs), BATCH):
-        yield change_request_batch(ctx, library, prs[start : start + BATCH])
+    for chunk in _chunks(_merged_prs(ctx, period), BATCH):
+        yield change_request_batch(ctx, library, chunk)
 
 
 def in_deployment_population(ctx: pi.Context, stored: StoredEvidence) -> bool:
@@ -201,13 +219,20 @@ def deployment_batch(
 
 
 def deployment_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
-    """One input per successful production deployment in the period, as of its own time."""
+    """One input per successful production deployment in the period, as of its own time
+    (read one repository and environment at a time)."""
     for environment in ctx.system.production_environments:
-        for stored in of_kind(
-            ctx.conn, ["deployment"], environment=environment, start=period.start, end=period.end
-        ):
-            if in_deployment_population(ctx, stored):
-                yield deployment_batch(ctx, library, stored, period)
+        for repo in ctx.system.repos:
+            for stored in of_kind(
+                ctx.conn,
+                ["deployment"],
+                repo=repo,
+                environment=environment,
+                start=period.start,
+                end=period.end,
+            ):
+                if in_deployment_population(ctx, stored):
+                    yield deployment_batch(ctx, library, stored, period)
 
 
 def _drift_after(
@@ -230,28 +255,24 @@ def _drift_after(
 
 
 def push_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
-    pushes: list[dict[str, Any]] = []
-    for repo in ctx.system.repos:
-        pushes.extend(
-            p
-            for p in pi.pushes_json(
-                pi.Context(conn=ctx.conn, config=ctx.config, system=ctx.system, now=period.end),
-                repo,
-                period.start,
-                set(),
-            )
-            if p["protected"]
-        )
+    """Pushes to protected branches in the period, read one repository at a time (only the
+    merge commits of the period's change requests are held for all of them)."""
     merged = {
         sha
         for merge in _merged_prs(ctx, period)
         for sha in (getattr(merge.evidence.facts, "merge_commit_sha", None),)
         if sha
     }
-    for push in pushes:
-        push["via_change_request"] = bool(push["after"] and push["after"] in merged)
-    for start in range(0, len(pushes), BATCH):
-        chunk = pushes[start : start + BATCH]
+    at_end = pi.Context(conn=ctx.conn, config=ctx.config, system=ctx.system, now=period.end)
+
+    def pushes() -> Iterator[dict[str, Any]]:
+        for repo in ctx.system.repos:
+            for push in pi.pushes_json(at_end, repo, period.start, set()):
+                if push["protected"]:
+                    push["via_change_request"] = bool(push["after"] and push["after"] in merged)
+                    yield push
+
+    for chunk in _chunks(pushes(), BATCH):
         document = base_document(ctx, library)
         document["pushes"] = chunk
         yield Batch("push", document, {p["subject"]: parse_instant_epoch(p["at"]) for p in chunk})
@@ -356,19 +377,6 @@ BUILDERS = {
 }
 
 
-def _merge(
-    results: Sequence[tuple[ControlResult, datetime | None]],
-) -> list[tuple[ControlResult, datetime | None]]:
-    """One result per control and subject (the worst); `*` only for a control with no subject."""
-    best: dict[tuple[str, str], tuple[ControlResult, datetime | None]] = {}
-    for result, when in results:
-        key = (result.control_id, result.subject)
-        if key not in best or SEVERITY[result.result] > SEVERITY[best[key][0].result]:
-            best[key] = (result, when)
-    with_subjects = {c for c, s in best if s != NO_SUBJECT}
-    return [v for (c, s), v in best.items() if s != NO_SUBJECT or c not in with_subjects]
-
-
 def evaluate_system(
     db: Database,
     config: Config,
@@ -380,19 +388,20 @@ def evaluate_system(
     now: datetime,
     waivers: Sequence[Waiver],
     progress: Progress,
-) -> list[tuple[ControlResult, datetime | None]]:
-    """Steps 1 to 3 for one system."""
+    spool: ResultSpool,
+) -> None:
+    """Steps 1 to 3 for one system, each batch's results handed to `spool` as soon as the
+    batch is evaluated (the spool keeps the worst result per control and subject)."""
     controls = [m for m in library.controls if "period" in m.phases]
     by_population: dict[str, list[ControlMeta]] = {}
     for meta in controls:
         by_population.setdefault(meta.population, []).append(meta)
-    collected: list[tuple[ControlResult, datetime | None]] = []
     with db.read() as conn:
         ctx = pi.Context(conn=conn, config=config, system=system, now=now, waivers=waivers)
         for population, metas in sorted(by_population.items()):
             builder = BUILDERS.get(population)
             if builder is None:
-                collected.extend(
+                spool.add(
                     (
                         ControlResult(
                             m.id,
@@ -416,10 +425,10 @@ def evaluate_system(
                     timeout=config.model.policy.timeout_seconds,
                 )
                 results = apply_waivers(results, waivers, now)
-                collected.extend((r, batch.when.get(r.subject)) for r in results)
+                spool.add((r, batch.when.get(r.subject)) for r in results)
                 progress.advance(1)
             if not seen:
-                collected.extend(
+                spool.add(
                     (
                         ControlResult(
                             m.id,
@@ -431,7 +440,6 @@ def evaluate_system(
                     )
                     for m in metas
                 )
-    return _merge(collected)
 
 
 def evaluate_period(
@@ -455,35 +463,37 @@ def evaluate_period(
     for system in systems:
         with db.read() as conn:
             waivers = load_waivers(conn)
-        results = evaluate_system(
-            db,
-            config,
-            library,
-            engine,
-            system=system,
-            period=period,
-            now=now,
-            waivers=waivers,
-            progress=progress,
-        )
-        with db.write() as conn:
-            ledger = LedgerWriter(conn, now)
-            run_id = write_run(
-                conn,
-                ledger,
-                period=period.label,
-                system=system.name,
-                period_start=period.start,
-                period_end=period.end,
-                policy_digest=library.digest,
-                engine=engine.name,
-                evaluated_at=now,
-                results=results,
+        with ResultSpool(SEVERITY) as spool:
+            evaluate_system(
+                db,
+                config,
+                library,
+                engine,
+                system=system,
+                period=period,
+                now=now,
+                waivers=waivers,
+                progress=progress,
+                spool=spool,
             )
-            size, _root = ledger.finish()
-            write_checkpoint(conn, signer, config.origin, now)
-        counts: dict[str, int] = {}
-        for result, _ in results:
-            counts[result.result.value] = counts.get(result.result.value, 0) + 1
-        summaries.append(RunSummary(system.name, period.label, run_id, counts, len(results), size))
+            counts = spool.counts()
+            with db.write() as conn:
+                ledger = LedgerWriter(conn, now)
+                run_id = write_run_rows(
+                    conn,
+                    ledger,
+                    period=period.label,
+                    system=system.name,
+                    period_start=period.start,
+                    period_end=period.end,
+                    policy_digest=library.digest,
+                    engine=engine.name,
+                    evaluated_at=now,
+                    results=spool,
+                )
+                size, _root = ledger.finish()
+                write_checkpoint(conn, signer, config.origin, now)
+        summaries.append(
+            RunSummary(system.name, period.label, run_id, counts, sum(counts.values()), size)
+        )
     return summaries

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, String, func, insert, select, type_coerce
 
@@ -54,7 +54,7 @@ class StoredResult:
         }
 
 
-def _result_body(result: ControlResult) -> str:
+def result_body(result: ControlResult) -> str:
     """`{evidence, reasons, waiver}`, and `waivers` (every waiver's id) on a waived result.
 
     Rows stored before `waivers` existed have none: they read as `[waiver]` (a result then
@@ -71,7 +71,7 @@ def _result_body(result: ControlResult) -> str:
 
 
 def body_waivers(body: dict[str, Any]) -> tuple[str, ...]:
-    """The waivers of a stored result's body (of any version: see `_result_body`)."""
+    """The waivers of a stored result's body (of any version: see `result_body`)."""
     waivers = body.get("waivers")
     if isinstance(waivers, list):
         return tuple(str(w) for w in waivers)
@@ -99,11 +99,41 @@ def _line(control_id: str, subject: str, result: str, occurred_at: str | None, b
         raise FormatError("string contains a lone surrogate, which is not valid Unicode") from exc
 
 
-def results_digest(lines: Sequence[bytes]) -> str:
-    digest = hashlib.sha256()
-    for line in lines:
-        digest.update(line + b"\n")
-    return digest.hexdigest()
+class RunRows(Protocol):
+    """A run's results, readable more than once, as `control_results` rows without the run
+    id (`control_id`, `subject`, `result`, `occurred_at`, `body`), in the run's order: by
+    control, then subject."""
+
+    def rows(self) -> Iterator[dict[str, Any]]: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+
+class _ListedRows:
+    """Results held in memory (a run written without evaluating, tests)."""
+
+    def __init__(self, results: Sequence[tuple[ControlResult, datetime | None]]) -> None:
+        self._rows: list[dict[str, Any]] = [
+            {
+                "control_id": result.control_id,
+                "subject": result.subject[:400],
+                "result": result.result.value,
+                "occurred_at": occurred_at,
+                "body": result_body(result),
+            }
+            for result, occurred_at in sorted(
+                results, key=lambda r: (r[0].control_id, r[0].subject)
+            )
+        ]
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        return iter(self._rows)
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self._rows:
+            counts[row["result"]] = counts.get(row["result"], 0) + 1
+        return counts
 
 
 def write_run(
@@ -120,30 +150,51 @@ def write_run(
     results: Sequence[tuple[ControlResult, datetime | None]],
 ) -> str:
     """Store a run and its results with one ledger entry; returns the run id."""
-    rows: list[dict[str, Any]] = []
-    for result, occurred_at in sorted(results, key=lambda r: (r[0].control_id, r[0].subject)):
-        rows.append(
-            {
-                "control_id": result.control_id,
-                "subject": result.subject[:400],
-                "result": result.result.value,
-                "occurred_at": occurred_at,
-                "body": _result_body(result),
-            }
-        )
-    lines = [
-        _line(
+    return write_run_rows(
+        conn,
+        ledger,
+        period=period,
+        system=system,
+        period_start=period_start,
+        period_end=period_end,
+        policy_digest=policy_digest,
+        engine=engine,
+        evaluated_at=evaluated_at,
+        results=_ListedRows(results),
+    )
+
+
+def write_run_rows(
+    conn: Connection,
+    ledger: LedgerWriter,
+    *,
+    period: str,
+    system: str,
+    period_start: datetime,
+    period_end: datetime,
+    policy_digest: str,
+    engine: str,
+    evaluated_at: datetime,
+    results: RunRows,
+) -> str:
+    """Store a run and its results with one ledger entry; returns the run id.
+
+    The results are read twice, a chunk at a time: for the results digest (which the run id
+    depends on), then to insert them. Nothing else of them is held.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    for r in results.rows():
+        occurred = r["occurred_at"]
+        line = _line(
             r["control_id"],
             r["subject"],
             r["result"],
-            format_instant(r["occurred_at"]) if r["occurred_at"] else None,
+            format_instant(occurred) if occurred else None,
             r["body"],
         )
-        for r in rows
-    ]
-    counts: dict[str, int] = {}
-    for result, _ in results:
-        counts[result.result.value] = counts.get(result.result.value, 0) + 1
+        digest.update(line + b"\n")
+        size += 1
     header = {
         "v": 1,
         "type": "control_run",
@@ -154,9 +205,9 @@ def write_run(
         "policy_digest": policy_digest,
         "engine": engine,
         "evaluated_at": format_instant(evaluated_at),
-        "results": len(rows),
-        "counts": counts,
-        "results_sha256": results_digest(lines),
+        "results": size,
+        "counts": results.counts(),
+        "results_sha256": digest.hexdigest(),
     }
     text = canonical_json(header)
     run_id = content_id(text)
@@ -181,10 +232,14 @@ def write_run(
             ledger_index=index,
         )
     )
-    for start in range(0, len(rows), _CHUNK):
-        conn.execute(
-            insert(control_results), [{**r, "run_id": run_id} for r in rows[start : start + _CHUNK]]
-        )
+    chunk: list[dict[str, Any]] = []
+    for r in results.rows():
+        chunk.append({**r, "run_id": run_id})
+        if len(chunk) == _CHUNK:
+            conn.execute(insert(control_results), chunk)
+            chunk = []
+    if chunk:
+        conn.execute(insert(control_results), chunk)
     return run_id
 
 
