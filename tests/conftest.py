@@ -95,3 +95,17 @@ def workspace(tmp_path: Path, db_url: str) -> Iterator[Workspace]:
     ws = Workspace(tmp_path / "ws", db_url)
     yield ws
     ws.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def populated_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace made by `soxtrail init` holding one ingested GitHub push, so that "nothing
+    more stored" is not "empty" (copy it before changing it)."""
+    from tests.helpers import corpus
+    from tests.interfaces.test_cli_contract import soxtrail
+
+    root = tmp_path_factory.mktemp("populated") / "ws"
+    assert soxtrail("init", str(root), cwd=root.parent).returncode == 0
+    push = corpus("github-webhooks/push/push-to-master.payload.json")
+    assert soxtrail("ingest", "github", str(push), cwd=root).returncode == 0
+    return root

@@ -228,22 +228,17 @@ def stored(root: Path) -> tuple[int, int, int]:
     return json.loads(status.stdout)["size"], documents, records
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace holding something already, so that "nothing more" is not "empty"."""
-    root = tmp_path_factory.mktemp("template") / "ws"
-    assert soxtrail("init", str(root), cwd=root.parent).returncode == 0
-    push = corpus("github-webhooks/push/push-to-master.payload.json")
-    assert soxtrail("ingest", "github", str(push), cwd=root).returncode == 0
-    return root
-
-
 @pytest.mark.parametrize(("source", "base", "mutate", "message"), CASES)
 def test_malformed_file_exits_2_naming_file_position_problem_and_stores_nothing(
-    tmp_path: Path, template: Path, source: str, base: Path, mutate: Mutation, message: str
+    tmp_path: Path,
+    populated_workspace: Path,
+    source: str,
+    base: Path,
+    mutate: Mutation,
+    message: str,
 ) -> None:
     root = tmp_path / "ws"
-    shutil.copytree(template, root)
+    shutil.copytree(populated_workspace, root)
     before = stored(root)
     assert before[2] >= 1
 

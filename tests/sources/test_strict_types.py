@@ -362,27 +362,17 @@ CLI_CASES = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace holding something already, so that "nothing more" is not "empty"."""
-    root = tmp_path_factory.mktemp("template") / "ws"
-    assert soxtrail("init", str(root), cwd=root.parent).returncode == 0
-    push = corpus("github-webhooks/push/push-to-master.payload.json")
-    assert soxtrail("ingest", "github", str(push), cwd=root).returncode == 0
-    return root
-
-
 @pytest.mark.parametrize(("source", "base", "change", "message"), CLI_CASES)
 def test_cli_refuses_the_malformed_file_and_stores_nothing(
     tmp_path: Path,
-    template: Path,
+    populated_workspace: Path,
     source: str,
     base: Path,
     change: Change,
     message: str,
 ) -> None:
     root = tmp_path / "ws"
-    shutil.copytree(template, root)
+    shutil.copytree(populated_workspace, root)
     before = stored(root)
     good = tmp_path / f"good-{base.name}"
     shutil.copyfile(base, good)
