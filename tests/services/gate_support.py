@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from soxtrail.demo.scenario import Scenario
 from soxtrail.policy.engine import make_engine
 from soxtrail.policy.library import load_library
 from soxtrail.services.gate import GateDecision, decide_gate, gate_controls
+from soxtrail.services.waivers import Waiver, decide_waiver, request_waiver
 
 
 class Clock:
@@ -36,3 +37,50 @@ def gate_at(s: Scenario, sha: str, at: datetime) -> GateDecision:
         signer=None,
         dry_run=True,
     )
+
+
+def request_finding_waiver(
+    s: Scenario,
+    control_id: str,
+    subject: str,
+    at: datetime,
+    expires: datetime,
+    reason: str = "reviewed as accepted risk",
+) -> Waiver:
+    """Alice asks, as at `at`, to waive `control_id` for `subject` until `expires`."""
+    return request_waiver(
+        s.db,
+        control_id=control_id,
+        subject=subject,
+        reason=reason,
+        expires_at=expires,
+        requested_by="alice",
+        signer=s.signer,
+        origin=s.config.origin,
+        clock=Clock(at),
+    )
+
+
+def approve_waiver(s: Scenario, waiver: Waiver, at: datetime) -> Waiver:
+    """Dave approves `waiver` as at `at`."""
+    return decide_waiver(
+        s.db,
+        waiver.id,
+        approve=True,
+        approver="dave",
+        reason="reviewed",
+        identities=s.config.identities,
+        signer=s.signer,
+        origin=s.config.origin,
+        clock=Clock(at),
+    )
+
+
+def waive(
+    s: Scenario, control_id: str, subject: str, at: datetime, expires: datetime, reason: str = ""
+) -> Waiver:
+    """A waiver requested as at `at` and approved a minute later."""
+    waiver = request_finding_waiver(
+        s, control_id, subject, at, expires, reason or "reviewed as accepted risk"
+    )
+    return approve_waiver(s, waiver, at + timedelta(minutes=1))

@@ -21,8 +21,8 @@ import pytest
 from soxtrail.demo.scenario import Scenario
 from soxtrail.domain.results import ControlResult, Result
 from soxtrail.services.gate import GateDecision
-from soxtrail.services.waivers import Waiver, apply_waivers, decide_waiver, request_waiver
-from tests.services.gate_support import Clock, gate_at
+from soxtrail.services.waivers import Waiver, apply_waivers
+from tests.services.gate_support import gate_at, waive
 
 FINDINGS = [
     ("py/sql-injection", "error", 8.8, "src/api/app.py"),
@@ -47,38 +47,18 @@ def cm05(decision: GateDecision) -> dict[str, Any]:
     return next(v for v in decision.verdicts if v.meta.id == "CM-05").to_json()
 
 
-def waive(s: Scenario, subject: str, at: datetime, expires: datetime, reason: str) -> Waiver:
-    waiver = request_waiver(
-        s.db,
-        control_id="CM-05",
-        subject=subject,
-        reason=reason,
-        expires_at=expires,
-        requested_by="alice",
-        signer=s.signer,
-        origin=s.config.origin,
-        clock=Clock(at),
-    )
-    return decide_waiver(
-        s.db,
-        waiver.id,
-        approve=True,
-        approver="dave",
-        reason="reviewed",
-        identities=s.config.identities,
-        signer=s.signer,
-        origin=s.config.origin,
-        clock=Clock(at + timedelta(minutes=1)),
-    )
-
-
 def test_a_scan_failure_is_waived_only_while_every_blocking_finding_is(
     workspace: tuple[Scenario, str],
 ) -> None:
     s, sha = workspace
     start = s.tick()
     by_rule = waive(
-        s, "finding:py/sql-injection", start, start + timedelta(days=10), "parameterised query"
+        s,
+        "CM-05",
+        "finding:py/sql-injection",
+        start,
+        start + timedelta(days=10),
+        "parameterised query",
     )
     one_waived = gate_at(s, sha, start + timedelta(minutes=30))
     verdict = cm05(one_waived)
@@ -94,6 +74,7 @@ def test_a_scan_failure_is_waived_only_while_every_blocking_finding_is(
     # A fingerprint names one finding (the demo's SARIF: rule id and path).
     by_fingerprint = waive(
         s,
+        "CM-05",
         "finding:py/path-injection:src/api/files.py",
         start + timedelta(hours=1),
         start + timedelta(days=1),

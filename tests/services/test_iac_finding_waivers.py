@@ -24,9 +24,9 @@ import pytest
 
 from soxtrail.demo.scenario import Scenario
 from soxtrail.services.gate import GateDecision
-from soxtrail.services.waivers import Waiver, decide_waiver, request_waiver
+from soxtrail.services.waivers import Waiver
 from tests.helpers import corpus
-from tests.services.gate_support import Clock, gate_at
+from tests.services.gate_support import approve_waiver, gate_at, request_finding_waiver
 
 RULES = ("CKV_OPENAPI_1", "CKV_OPENAPI_3", "CKV_OPENAPI_4")
 
@@ -56,35 +56,13 @@ def verdict(decision: GateDecision, control_id: str) -> dict[str, Any]:
 
 
 def request(s: Scenario, control_id: str, rule: str, at: datetime, expires: datetime) -> Waiver:
-    return request_waiver(
-        s.db,
-        control_id=control_id,
-        subject=f"finding:{rule}",
-        reason=f"{rule} is about an OpenAPI sample",
-        expires_at=expires,
-        requested_by="alice",
-        signer=s.signer,
-        origin=s.config.origin,
-        clock=Clock(at),
-    )
-
-
-def approve(s: Scenario, waiver: Waiver, at: datetime) -> Waiver:
-    return decide_waiver(
-        s.db,
-        waiver.id,
-        approve=True,
-        approver="dave",
-        reason="reviewed",
-        identities=s.config.identities,
-        signer=s.signer,
-        origin=s.config.origin,
-        clock=Clock(at),
+    return request_finding_waiver(
+        s, control_id, f"finding:{rule}", at, expires, f"{rule} is about an OpenAPI sample"
     )
 
 
 def waive(s: Scenario, control_id: str, rule: str, at: datetime, expires: datetime) -> Waiver:
-    return approve(s, request(s, control_id, rule, at, expires), at + timedelta(minutes=1))
+    return approve_waiver(s, request(s, control_id, rule, at, expires), at + timedelta(minutes=1))
 
 
 def open_findings(reasons: list[str], rule: str) -> list[str]:
@@ -125,7 +103,7 @@ def test_iac_findings_are_waived_only_while_every_blocking_one_is_by_a_cm11_waiv
         "high CKV_OPENAPI_3 at v3/example1.yaml:10 (checkov)",
     ]
 
-    three = approve(s, three, start + timedelta(hours=1))
+    three = approve_waiver(s, three, start + timedelta(hours=1))
     waived = gate_at(s, sha, start + timedelta(hours=2))
     cm11 = verdict(waived, "CM-11")
     assert waived.allowed
