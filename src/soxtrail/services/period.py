@@ -19,10 +19,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from soxtrail.config import Config
 from soxtrail.domain.evidence import StoredEvidence
@@ -33,6 +33,7 @@ from soxtrail.domain.facts import (
     DriftFacts,
     IacPlanFacts,
 )
+from soxtrail.domain.iterables import batched
 from soxtrail.domain.period import Period
 from soxtrail.domain.progress import NoProgress, Progress
 from soxtrail.domain.results import ControlResult, Result
@@ -62,8 +63,6 @@ from soxtrail.store.queries import by_commits, of_kind
 from soxtrail.store.spool import ResultSpool
 
 BATCH = 200
-
-_T = TypeVar("_T")
 
 
 @dataclass
@@ -127,18 +126,6 @@ def _merged_prs(ctx: pi.Context, period: Period) -> Iterator[StoredEvidence]:
         yield from (latest[k] for k in sorted(latest))
 
 
-def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
-    """`items` in lists of `size` (the last one shorter), read as they are needed."""
-    chunk: list[_T] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def merged_in_period(ctx: pi.Context, stored: StoredEvidence, period: Period) -> bool:
     """A change request record that merged into a protected branch within the period."""
     facts = stored.evidence.facts
@@ -177,7 +164,7 @@ def change_request_batch(
 
 
 def change_request_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[Batch]:
-    for chunk in _chunks(_merged_prs(ctx, period), BATCH):
+    for chunk in batched(_merged_prs(ctx, period), BATCH):
         yield change_request_batch(ctx, library, chunk)
 
 
@@ -272,7 +259,7 @@ def push_batches(ctx: pi.Context, library: Library, period: Period) -> Iterator[
                     push["via_change_request"] = bool(push["after"] and push["after"] in merged)
                     yield push
 
-    for chunk in _chunks(pushes(), BATCH):
+    for chunk in batched(pushes(), BATCH):
         document = base_document(ctx, library)
         document["pushes"] = chunk
         yield Batch("push", document, {p["subject"]: parse_instant_epoch(p["at"]) for p in chunk})

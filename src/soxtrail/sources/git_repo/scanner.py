@@ -14,11 +14,12 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from soxtrail.domain.errors import InputError, InternalError, UsageError
 from soxtrail.domain.evidence import Evidence
 from soxtrail.domain.facts import Trailer
+from soxtrail.domain.iterables import batched
 from soxtrail.sources.git_repo.commits import (
     LOG_FORMAT,
     VERIFY_FIELDS,
@@ -305,7 +306,7 @@ def _scan(
         git.stream(*log) as out,
     ):
         verifier = git.with_trust(trust.config, trust.env)
-        for batch in _batched(parse_log(nul_tokens(out)), BATCH):
+        for batch in batched(parse_log(nul_tokens(out)), BATCH):
             originals = objects.read([entry.sha for entry in batch])
             stored = [_redacted(raw) for raw in originals]
             infos = [
@@ -401,17 +402,3 @@ def _verify(git: Git, shas: Sequence[str]) -> dict[str, list[bytes]]:
         )
     groups = [tokens[i : i + VERIFY_FIELDS] for i in range(0, len(tokens), VERIFY_FIELDS)]
     return {group[0].decode("ascii"): group for group in groups}
-
-
-_T = TypeVar("_T")
-
-
-def _batched(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
-    batch: list[_T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
