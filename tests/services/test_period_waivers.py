@@ -37,7 +37,8 @@ from soxtrail.store.control_runs import (
     iter_results,
     latest_run,
 )
-from tests.services.test_finding_waivers import FINDINGS, waive
+from tests.services.gate_support import waive
+from tests.services.test_finding_waivers import FINDINGS
 
 START = datetime(2026, 7, 6, 9, 0, tzinfo=UTC)
 PERIOD = "2026-07"
@@ -54,9 +55,16 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Scenar
     s.deploy(change.merge, approver="carol")
     s.ingest()
     at = s.tick()
-    by_rule = waive(s, "finding:py/sql-injection", at, at + timedelta(days=60), "parameterised")
+    by_rule = waive(
+        s, "CM-05", "finding:py/sql-injection", at, at + timedelta(days=60), "parameterised"
+    )
     by_fingerprint = waive(
-        s, "finding:py/path-injection:src/api/files.py", at, at + timedelta(days=60), "constant"
+        s,
+        "CM-05",
+        "finding:py/path-injection:src/api/files.py",
+        at,
+        at + timedelta(days=60),
+        "constant",
     )
     s.tick()
     library = load_library(settings=s.config.model.controls)
