@@ -216,13 +216,9 @@ def truncate_log(conn: Connection, ws: Workspace) -> None:
 
 
 def alter_lookup_key(conn: Connection, ws: Workspace) -> None:
-    # Hide a record from the gate by editing the index, not the record.
+    # Tie a record to a ticket it never named by editing the index, not the record.
     record_id, _ = _first_evidence(conn)
-    conn.execute(
-        delete(evidence_keys).where(
-            evidence_keys.c.record_id == record_id, evidence_keys.c.name == "actor"
-        )
-    )
+    conn.execute(insert(evidence_keys).values(name="ticket", value="FIN-1", record_id=record_id))
 
 
 def alter_indexed_column(conn: Connection, ws: Workspace) -> None:

@@ -47,29 +47,46 @@ MAX_KEY_LENGTH = 400
 
 
 def lookup_keys(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """The `(name, value)` lookup keys of a record in its JSON form, without duplicates.
+    """The `(name, value)` lookup keys of a record in its JSON form, without duplicates: its
+    envelope's keys (`ENVELOPE_KEYS`), tickets and links. The store answers the envelope's
+    from the record's own columns and keeps the rest as rows (`row_keys`).
 
     Derived only from the envelope, so `ledger verify` can recompute them from a stored
     body and catch an index row that was added, altered or removed.
     """
-    # A dict keeps the first occurrence of each key in order (this runs for every record
-    # ingested, so no generator chain).
     keys: dict[tuple[str, str], None] = {}
-    for name in _ENVELOPE_KEYS:
+    for name in ENVELOPE_KEYS:
         value = document.get(name)
         if value:
             keys[(name, str(value)[:MAX_KEY_LENGTH])] = None
+    keys.update(dict.fromkeys(row_keys(document)))
+    return iter(keys)
+
+
+def row_keys(document: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The lookup keys the store keeps as rows of their own (`evidence_keys`): the record's
+    tickets and links, less any link its envelope already holds.
+
+    The envelope's keys (`ENVELOPE_KEYS`) are columns of the record's own row, which the
+    store searches instead; a link equal to one of them (`("commit", sha)` on a record whose
+    commit is `sha`) would only repeat it. Derived from the JSON form, like `lookup_keys`, so
+    that `ledger verify` can recompute the rows from a stored body.
+    """
+    # A dict keeps the first occurrence of each key in order (this runs for every record
+    # ingested, so no generator chain).
+    keys: dict[tuple[str, str], None] = {}
     for ticket in document.get("tickets", ()):
         if ticket:
             keys[("ticket", str(ticket)[:MAX_KEY_LENGTH])] = None
     for name, value in document.get("links", ()):
-        if value:
+        if value and not (name in _ENVELOPE_KEY_SET and document.get(name) == value):
             keys[(str(name), str(value)[:MAX_KEY_LENGTH])] = None
-    return iter(keys)
+    return list(keys)
 
 
 #: Envelope fields that are lookup keys under their own name, in key order.
-_ENVELOPE_KEYS = ("repo", "commit", "change_request", "environment", "actor")
+ENVELOPE_KEYS = ("repo", "commit", "change_request", "environment", "actor")
+_ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

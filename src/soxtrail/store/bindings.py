@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, select
 
-from soxtrail.domain.evidence import lookup_keys
+from soxtrail.domain.evidence import row_keys
 from soxtrail.domain.instants import format_instant
 from soxtrail.domain.search import search_resource
 from soxtrail.ledger.entries import raw_document_entry, record_entry
@@ -127,7 +127,7 @@ class EvidenceBinding:
                 bound.problems.append("its resource column disagrees with its body")
             if format_instant(row.occurred_at) != document.get("occurred_at"):
                 bound.problems.append("its occurred_at column disagrees with its body")
-            expected = set(lookup_keys(document))
+            expected = set(row_keys(document))
             self.expected_keys += len(expected)
             if stored_keys.get(row.id, set()) != expected:
                 missing = expected - stored_keys.get(row.id, set())

@@ -17,14 +17,15 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from soxtrail.domain.errors import NotFoundError
-from soxtrail.domain.evidence import Evidence, StoredEvidence, lookup_keys
+from soxtrail.domain.evidence import Evidence, StoredEvidence, row_keys
 from soxtrail.domain.facts_base import may_hold_floats
 from soxtrail.domain.search import search_resource
 from soxtrail.ledger.canonical import holds_float, unsafe_canonical_json_unvalidated
 from soxtrail.ledger.entries import content_id, raw_document_entry_json, record_entry_json
 from soxtrail.store.bulk import insert_rows, instant
 from soxtrail.store.ledger import LedgerWriter
-from soxtrail.store.tables import evidence, evidence_keys, raw_documents
+from soxtrail.store.queries import by_keys
+from soxtrail.store.tables import ENVELOPE_KEY_COLUMNS, evidence, evidence_keys, raw_documents
 
 #: SQLite allows 32766 bound parameters; stay well below for `IN (...)` lists.
 _IN_CHUNK = 900
@@ -220,7 +221,7 @@ class EvidenceWriter:
                         search_resource(document),
                     )
                 )
-                key_rows.extend((name, value, key) for name, value in lookup_keys(document))
+                key_rows.extend((name, value, key) for name, value in row_keys(document))
                 self.counts.records_new += 1
         self.ledger.flush()
         insert_rows(conn, raw_documents, _DOC_COLUMNS, doc_rows)
@@ -309,21 +310,16 @@ def find_by_key(
     conn: Connection, name: str, value: str, kinds: Sequence[str] | None = None
 ) -> list[StoredEvidence]:
     """Every record with lookup key `name = value` (optionally of some kinds), oldest first."""
-    query = (
-        select(evidence.c.id, evidence.c.ledger_index, evidence.c.body)
-        .join(evidence_keys, evidence_keys.c.record_id == evidence.c.id)
-        .where(evidence_keys.c.name == name, evidence_keys.c.value == value)
-        .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
-    )
-    if kinds:
-        query = query.where(evidence.c.kind.in_(list(kinds)))
-    return [_stored(row) for row in conn.execute(query)]
+    return by_keys(conn, name, [value], kinds).get(value, [])
 
 
 def latest_by_key(
     conn: Connection, name: str, value: str, kinds: Sequence[str] | None = None
 ) -> StoredEvidence | None:
     """The most recently stored record (highest ledger index) with lookup key `name = value`."""
+    if name in ENVELOPE_KEY_COLUMNS:
+        found = by_keys(conn, name, [value], kinds).get(value, [])
+        return max(found, key=lambda stored: stored.ledger_index, default=None)
     query = (
         select(evidence.c.id, evidence.c.ledger_index, evidence.c.body)
         .join(evidence_keys, evidence_keys.c.record_id == evidence.c.id)

@@ -19,7 +19,7 @@ from functools import cache
 from sqlalchemy import Connection, Select, bindparam, or_, select
 
 from soxtrail.domain.evidence import Evidence, StoredEvidence
-from soxtrail.store.tables import evidence, evidence_keys, ledger_entries
+from soxtrail.store.tables import ENVELOPE_KEY_COLUMNS, evidence, evidence_keys, ledger_entries
 
 _CHUNK = 500
 _COLUMNS = (evidence.c.id, evidence.c.ledger_index, evidence.c.body)
@@ -36,7 +36,7 @@ def _stored(row: object) -> StoredEvidence:
 @cache
 def _by_keys_query(with_kinds: bool) -> Select[tuple[object, ...]]:
     query = (
-        select(evidence_keys.c.value, *_COLUMNS)
+        select(evidence_keys.c.value, evidence.c.occurred_at, *_COLUMNS)
         .join(evidence, evidence.c.id == evidence_keys.c.record_id)
         .where(
             evidence_keys.c.name == bindparam("name"),
@@ -55,16 +55,37 @@ def by_keys(
     values: Collection[str],
     kinds: Sequence[str] | None = None,
 ) -> dict[str, list[StoredEvidence]]:
-    """Records with lookup key `name` equal to any of `values`, grouped by value, oldest first."""
-    out: dict[str, list[StoredEvidence]] = defaultdict(list)
+    """Records with lookup key `name` equal to any of `values`, grouped by value, oldest first.
+
+    A key of the envelope (`ENVELOPE_KEY_COLUMNS`: repository, commit, change request,
+    environment, actor) is the record's own column, searched by its index; the same name
+    given as a link (every commit a push brought) is an `evidence_keys` row. Both are read.
+    """
+    found: dict[str, dict[str, tuple[object, StoredEvidence]]] = defaultdict(dict)
     wanted = sorted(set(values))
     query = _by_keys_query(bool(kinds))
+    column = ENVELOPE_KEY_COLUMNS.get(name)
+    wanted_kinds = set(kinds or ())
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         params = {"name": name, "values": chunk, "kinds": list(kinds or ())}
         for row in conn.execute(query, params):
-            out[str(row.value)].append(_stored(row))
-    return dict(out)
+            found[str(row.value)][row.id] = (row.occurred_at, _stored(row))
+        if column is None:
+            continue
+        for row in conn.execute(_by_column_query(column), {"values": chunk}):
+            if (not kinds or row.kind in wanted_kinds) and row.id not in found[str(row.match)]:
+                found[str(row.match)][row.id] = (row.occurred_at, _stored(row))
+    return {
+        value: [
+            stored
+            for _, stored in sorted(
+                records.values(), key=lambda item: (item[0], item[1].ledger_index)
+            )
+        ]
+        for value, records in found.items()
+        if records
+    }
 
 
 @cache
@@ -74,7 +95,7 @@ def _by_column_query(column: str) -> Select[tuple[object, ...]]:
     # reads every record of the kind; by commit or by subject, a handful of rows match.
     match = evidence.c[column]
     return (
-        select(match.label("match"), evidence.c.kind, *_COLUMNS)
+        select(match.label("match"), evidence.c.kind, evidence.c.occurred_at, *_COLUMNS)
         .where(match.in_(bindparam("values", expanding=True)))
         .order_by(evidence.c.occurred_at, evidence.c.ledger_index)
     )

@@ -24,8 +24,10 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import TextClause
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -76,6 +78,22 @@ raw_documents = Table(
     Index(None, "delivery_id"),
 )
 
+#: The `evidence` indexes that leave out rows whose first column is NULL.
+PARTIAL_INDEXES = (
+    ("commit_sha", "kind"),
+    ("environment", "kind", "occurred_at"),
+    ("actor", "occurred_at"),
+    ("repo", "kind", "occurred_at"),
+    ("resource", "occurred_at"),
+    ("change_request",),
+)
+
+
+def _set(column: str) -> TextClause:
+    # A constant column name from PARTIAL_INDEXES.
+    return text(f"{column} IS NOT NULL")
+
+
 evidence = Table(
     "evidence",
     metadata,
@@ -103,13 +121,24 @@ evidence = Table(
     # ANALYZE has run (SQLite otherwise prefers (kind, occurred_at) for `kind IN (...)`).
     Index(None, "kind", "occurred_at"),
     Index(None, "kind", "source", "occurred_at"),
-    Index(None, "commit_sha", "kind"),
-    Index(None, "environment", "kind", "occurred_at"),
-    Index(None, "actor", "occurred_at"),
-    Index(None, "repo", "kind", "occurred_at"),
     Index(None, "subject", "kind"),
-    Index(None, "resource", "occurred_at"),
+    # Columns many records leave empty are indexed only where set (partial indexes): every
+    # query on them compares them with a value, which no NULL matches (migration 0007).
+    *(
+        Index(None, *columns, sqlite_where=_set(columns[0]), postgresql_where=_set(columns[0]))
+        for columns in PARTIAL_INDEXES
+    ),
 )
+
+#: The lookup keys (`domain.evidence.ENVELOPE_KEYS`) that are columns of `evidence`: the
+#: store searches these columns for them and keeps no `evidence_keys` row repeating them.
+ENVELOPE_KEY_COLUMNS = {
+    "repo": "repo",
+    "commit": "commit_sha",
+    "change_request": "change_request",
+    "environment": "environment",
+    "actor": "actor",
+}
 
 evidence_keys = Table(
     "evidence_keys",
