@@ -65,6 +65,10 @@ else:
     _ORJSON_OPTIONS = (
         orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
     )
+# orjson writes into a buffer of a few kilobytes and shrinks it in place: each output kept
+# alive (ingest keeps a batch of record bodies) then pins a hole of about 4 KB in the C heap,
+# 196 MB for 50,000 small records against 11 MB for a copy. Its outputs are returned as a
+# copy (`bytes(memoryview(...))`, about 0.2 µs), which frees the buffer at once.
 
 _NON_BMP = re.compile("[\U00010000-\U0010ffff]")
 #: In valid UTF-8 (orjson's output), a byte F0..F4 leads the 4-byte form of U+10000..U+10FFFF.
@@ -105,7 +109,7 @@ def canonical_json(value: object) -> bytes:
     found = _scan(value, 0)
     if not found and _orjson_dumps is not None:
         try:
-            return _orjson_dumps(value, option=_ORJSON_OPTIONS)
+            return bytes(memoryview(_orjson_dumps(value, option=_ORJSON_OPTIONS)))
         except TypeError:
             pass  # beyond orjson (see the module docstring): the standard library encoder
     try:
@@ -254,8 +258,8 @@ def unsafe_canonical_json_unvalidated(value: object, *, floats: bool = True) -> 
     that made it, see `record_body`), which skips looking for them: a tenth of the cost. It
     also promises plain JSON types, as `Evidence.to_json` makes (``dict``, ``list``, ``tuple``,
     ``str``, ``int``, ``bool``, ``None``, str and int enums), and the value then goes to orjson
-    (where installed), which writes the same bytes as the standard library encoder below, five
-    times faster. Whatever orjson refuses (non-string keys, ints beyond 64 bits, lone
+    (where installed), which writes the same bytes as the standard library encoder below, about
+    seven times faster. Whatever orjson refuses (non-string keys, ints beyond 64 bits, lone
     surrogates, deep nesting, tuple subclasses), and output holding a character outside the
     BMP (whose keys sort differently in UTF-16), takes the standard library path below, so the
     bytes, or the error, are what they always were. Outside the promise orjson may differ:
@@ -270,7 +274,7 @@ def unsafe_canonical_json_unvalidated(value: object, *, floats: bool = True) -> 
             pass  # beyond orjson (see the module docstring): the standard library path below
         else:
             if data.isascii() or _NON_BMP_UTF8.search(data) is None:
-                return data
+                return bytes(memoryview(data))
     try:
         text = _FAST_ENCODER.encode(value)
     except (TypeError, ValueError, RecursionError):
