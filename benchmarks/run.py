@@ -86,9 +86,10 @@ def _markdown(rows: list[Row], command: str) -> str:
 
 
 def _replace_sections(existing: str, rows: list[Row], command: str) -> str:
-    """`existing` with the sections of `rows` measured anew (by `command`, noted under each)."""
+    """`existing` with the sections of `rows` measured anew (when, on what machine and by
+    `command`, noted under each: a section re-measured on another machine says so)."""
     fresh = _markdown(rows, command).split("\n## ")[1:]
-    stamp = f"Re-measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}`."
+    stamp = f"Re-measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_machine()}, by `{command}`."
     head, *sections = existing.split("\n## ")
     by_name = {section.split("\n", 1)[0]: section for section in sections}
     for section in fresh:

@@ -1,7 +1,9 @@
 """Tamper-evident ledger: RFC 9162 Merkle tree, RFC 8785 canonical JSON, C2SP signed notes.
 
 Pure code: it imports only the standard library and `cryptography`, so that the evidence
-pack can ship it to auditors, who verify without our database.
+pack can ship it to auditors, who verify without our database. The one exception is optional:
+`canonical` uses `orjson`, when it is installed, for values whose bytes it is proven to write
+exactly as the standard library encoder does, and works the same without it.
 
 The public names live in the submodules (``canonical``, ``merkle``, ``note``, ``checkpoint``,
 ``proofs``, ``errors``) and are re-exported here lazily, so that importing one submodule does
